@@ -2,6 +2,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+// rapidcheck/gtest.h needs gtest first.
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>

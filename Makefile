@@ -1,0 +1,74 @@
+# Front end for the CMake builds. Every target installs what it needs first.
+#   make deps    apt packages (scripts/install-deps.sh; idempotent)
+#   make         release build (build/release)
+#   make test    unit tests in release and ASan+UBSan builds, then bounded fuzz runs
+#   make bench   Google Benchmark micro benchmarks (build/bench)
+#   make fuzz    longer fuzz runs (FUZZ_SECONDS each, default 300)
+#   make demo    the main job: a small local mesh showing traffic crossing it
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+GEN := -G Ninja
+CMAKE ?= cmake
+FUZZ_SECONDS ?= 300
+TEST_FUZZ_SECONDS ?= 15
+
+.PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke bench fuzz demo clean format
+
+all: release
+
+deps:
+	@bash scripts/install-deps.sh
+
+build/release/build.ninja: | deps
+	$(CMAKE) -S . -B build/release $(GEN) -DCMAKE_BUILD_TYPE=Release
+
+release: build/release/build.ninja
+	$(CMAKE) --build build/release -j $(JOBS)
+
+build/asan/build.ninja: | deps
+	$(CMAKE) -S . -B build/asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DFIPS_SANITIZE=ON
+
+asan: build/asan/build.ninja
+	$(CMAKE) --build build/asan -j $(JOBS)
+
+build/fuzz/build.ninja: | deps
+	CC=clang CXX=clang++ $(CMAKE) -S . -B build/fuzz $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIPS_FUZZ=ON
+
+fuzz-build: build/fuzz/build.ninja
+	$(CMAKE) --build build/fuzz -j $(JOBS)
+
+unit-release: release
+	cd build/release && ctest --output-on-failure -j $(JOBS)
+
+unit-asan: asan
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	@bash scripts/run-fuzzers.sh build/fuzz/fuzz $(TEST_FUZZ_SECONDS)
+
+test: deps
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory unit-release && \
+	$(MAKE) --no-print-directory unit-asan && \
+	$(MAKE) --no-print-directory fuzz-smoke && \
+	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
+
+build/bench/build.ninja: | deps
+	$(CMAKE) -S . -B build/bench $(GEN) -DCMAKE_BUILD_TYPE=Release -DFIPS_BENCH=ON -DFIPS_TESTS=OFF
+
+bench: build/bench/build.ninja
+	$(CMAKE) --build build/bench -j $(JOBS)
+	./build/bench/bench/fips_bench --benchmark_counters_tabular=true
+
+fuzz: fuzz-build
+	@bash scripts/run-fuzzers.sh build/fuzz/fuzz $(FUZZ_SECONDS)
+
+demo: release
+	@bash scripts/demo.sh
+
+format:
+	find src apps tests fuzz bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build
