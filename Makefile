@@ -59,7 +59,8 @@ build/bench/build.ninja: | deps
 
 bench: build/bench/build.ninja
 	$(CMAKE) --build build/bench -j $(JOBS)
-	./build/bench/bench/fips_bench --benchmark_counters_tabular=true
+	./build/bench/bench/fips_bench --benchmark_min_time=0.2 --benchmark_out=build/bench/bench.json --benchmark_out_format=json
+	@python3 scripts/bench-report.py build/bench/bench.json
 
 fuzz: fuzz-build
 	@bash scripts/run-fuzzers.sh build/fuzz/fuzz $(FUZZ_SECONDS)

@@ -1,5 +1,6 @@
 // TCP stream deframer: arbitrary bytes in arbitrary chunks. No crash, bounded
 // memory, every packet handed out has the length its prefix announces.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 

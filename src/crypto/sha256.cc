@@ -1,5 +1,6 @@
 #include "crypto/sha256.h"
 
+#include <algorithm>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 

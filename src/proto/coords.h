@@ -4,6 +4,7 @@
 // Not here: tree distance / routing math (proto/stp, proto/routing).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 

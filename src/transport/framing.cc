@@ -1,5 +1,6 @@
 #include "transport/framing.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "proto/fmp/wire.h"

@@ -1,5 +1,7 @@
 // Stream framing by payload_len: whole packets out of arbitrary chunking, and
 // framing errors that poison only this stream.
+#include <algorithm>
+
 #include "proto/fmp/wire.h"
 #include "test_util.h"
 #include "transport/framing.h"

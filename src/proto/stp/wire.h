@@ -30,6 +30,7 @@
 // bytes parse as a secp256k1 schnorr::Signature), so we accept any 64 bytes.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
