@@ -48,7 +48,7 @@ bool run(NoisePattern p, const Identity& a, const Identity& b) {
   auto ka = init.split();
   auto kb = resp.split();
   if (!ka || !kb) return false;
-  TransportState ta(std::move(*ka)), tb(std::move(*kb));
+  NoiseTransport ta(std::move(*ka)), tb(std::move(*kb));
 
   // One established FMP frame A -> B: 16-byte header as AAD, sealed in place.
   const char text[] = "hello across the mesh";

@@ -13,10 +13,10 @@
 
 namespace fips {
 
-class TransportState {
+class NoiseTransport {
  public:
-  TransportState() = default;
-  explicit TransportState(HandshakeResult&& hs)
+  NoiseTransport() = default;
+  explicit NoiseTransport(HandshakeResult&& hs)
       : send_(std::move(hs.send)), recv_(std::move(hs.recv)) {}
 
   // Next counter that seal() will use.

@@ -51,7 +51,7 @@ TEST_P(NoiseBoth, CompletesAndKeysAgree) {
   EXPECT_TRUE(ki->recv.key().ct_eq(kr->send.key()));
   EXPECT_FALSE(ki->send.key().ct_eq(ki->recv.key()));
 
-  TransportState ti(std::move(*ki)), tr(std::move(*kr));
+  NoiseTransport ti(std::move(*ki)), tr(std::move(*kr));
   const uint8_t aad[16] = {};
   std::vector<uint8_t> buf = {'h', 'i', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   auto c = ti.seal(aad, std::span<const uint8_t>(buf.data(), 2), buf.data());

@@ -1,0 +1,387 @@
+// FMP link layer: Noise IK handshakes (dial, msg1, msg2), promotion to peer,
+// cross-connection resolution, rekey responses, removal.
+#include <cstring>
+
+#include "node/link_layer.h"
+#include "util/log.h"
+
+namespace fips {
+
+// ---- indices ----
+
+std::optional<uint32_t> LinkLayer::alloc_index() {
+  for (int i = 0; i < 100; ++i) {
+    const uint32_t idx = rng_.next_u32();
+    if (used_indices_.insert(idx).second) return idx;
+  }
+  counters_.drop(LinkDrop::kIndexExhausted);
+  return std::nullopt;
+}
+
+void LinkLayer::free_index(uint32_t idx) { used_indices_.erase(idx); }
+
+void LinkLayer::register_index(TransportId tid, uint32_t idx, Peer* p) {
+  by_index_[index_key(tid, idx)] = IndexEntry{p};
+}
+
+void LinkLayer::unregister_index(TransportId tid, uint32_t idx) {
+  by_index_.erase(index_key(tid, idx));
+}
+
+// ---- outbound ----
+
+bool LinkLayer::start_leg(const PeerIdentity& id, const DialTarget& t, uint64_t now) {
+  if (cfg_.max_connections && legs_.size() >= cfg_.max_connections) return false;
+  auto idx = alloc_index();
+  if (!idx) return false;
+  auto leg = std::make_unique<HandshakeLeg>(
+      HandshakeState::ik_initiator(local_, id.compressed(), epoch_), id);
+  uint8_t noise[kIkMsg1Size];
+  if (!leg->hs.write_message(noise).ok()) {
+    free_index(*idx);
+    return false;
+  }
+  Writer w{MutByteSpan(leg->msg1)};
+  if (!fmp::encode_msg1(w, *idx, noise).ok()) {
+    free_index(*idx);
+    return false;
+  }
+  leg->link_id = next_link_id_++;
+  leg->tid = t.tid;
+  leg->addr = t.addr;
+  leg->our_index = *idx;
+  leg->started_ms = leg->last_activity_ms = now;
+  leg->started_wall_ms = io_.wall_ms();
+  leg->next_resend_ms = now + cfg_.first_resend_ms;
+  const std::array<uint8_t, fmp::kMsg1WireSize> wire = leg->msg1;
+  legs_[index_key(t.tid, *idx)] = std::move(leg);
+  LOG_DEBUG("dialling %s at %s", display_name(id.node_addr()).c_str(), t.addr.str().c_str());
+  // A failed first send is retried by the resend schedule.
+  (void)send_raw(t.tid, t.addr, wire);
+  return true;
+}
+
+void LinkLayer::drop_leg(uint64_t key) {
+  auto it = legs_.find(key);
+  if (it == legs_.end()) return;
+  free_index(it->second->our_index);
+  legs_.erase(it);
+}
+
+LinkLayer::DialResult LinkLayer::dial(const PeerIdentity& id, const DialTarget& target,
+                                      uint64_t now) {
+  if (id.node_addr() == local_.node_addr()) return DialResult::kFailed;
+  if (find_peer(id.node_addr())) return DialResult::kAlreadyConnected;
+  for (auto& [k, leg] : legs_)
+    if (leg->expected.node_addr() == id.node_addr() && leg->tid == target.tid &&
+        leg->addr == target.addr)
+      return DialResult::kAlreadyConnecting;
+  if (cfg_.max_peers && peers_.size() >= cfg_.max_peers) return DialResult::kNoSlots;
+  if (cfg_.max_links && peers_.size() + legs_.size() >= cfg_.max_links) return DialResult::kNoSlots;
+  return start_leg(id, target, now) ? DialResult::kStarted : DialResult::kNoSlots;
+}
+
+void LinkLayer::on_connect_failed(TransportId tid, const TransportAddr& to, uint64_t now) {
+  std::vector<uint64_t> dead;
+  for (auto& [k, leg] : legs_)
+    if (leg->tid == tid && leg->addr == to) dead.push_back(k);
+  for (uint64_t k : dead) {
+    NodeAddr a = legs_[k]->expected.node_addr();
+    drop_leg(k);
+    note_handshake_failed(a, now);
+  }
+}
+
+// ---- inbound msg1 ----
+
+void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt, uint64_t now) {
+  // Is the source an address we already hold a live link with?
+  Peer* known = nullptr;
+  for (auto& [a, p] : peers_)
+    if (p->tid == tid && p->addr == from) {
+      known = p.get();
+      break;
+    }
+  TokenBucket& bucket = known ? established_bucket_ : stranger_bucket_;
+  if (!bucket.try_take(now)) return counters_.drop(LinkDrop::kMsg1RateLimited);
+  if (!known && !io_.accepts_inbound(tid)) return counters_.drop(LinkDrop::kMsg1Refused);
+
+  auto m = fmp::decode_msg1(pkt);
+  if (!m) return counters_.drop(LinkDrop::kMsg1Malformed);
+
+  // A byte-identical retransmission of a msg1 we answered: its msg2 was lost.
+  // Answer again without any Diffie-Hellman.
+  if (known && known->answered_msg1 &&
+      std::memcmp(known->answered_msg1->data(), pkt.data(), fmp::kMsg1WireSize) == 0) {
+    counters_.drop(LinkDrop::kMsg1Duplicate);
+    (void)send_raw(tid, from, known->answered_msg2);
+    return;
+  }
+
+  HandshakeState hs = HandshakeState::ik_responder(local_, epoch_);
+  if (!hs.read_message(m->noise_msg1)) return counters_.drop(LinkDrop::kMsg1NoiseFailed);
+  auto id_opt = PeerIdentity::from_compressed(*hs.remote_static());
+  if (!id_opt || id_opt->node_addr() == local_.node_addr())
+    return counters_.drop(LinkDrop::kMsg1NoiseFailed);
+  const PeerIdentity id = *id_opt;
+  const Epoch their_epoch = *hs.remote_epoch();
+  const NodeAddr addr = id.node_addr();
+  Peer* existing = find_peer(addr);
+
+  if (!existing && cfg_.max_peers && peers_.size() >= cfg_.max_peers) {
+    bool dialling = false;
+    for (auto& [k, leg] : legs_) dialling |= leg->expected.node_addr() == addr;
+    if (!dialling) return counters_.drop(LinkDrop::kMsg1AtMaxPeers);
+  }
+
+  const bool restart = existing && existing->remote_epoch != their_epoch;
+  if (restart) {
+    LOG_INFO("peer %s restarted (new epoch); replacing its link", display_name(addr).c_str());
+    remove_peer(addr, now, false);
+    existing = nullptr;
+  }
+
+  if (existing) {
+    const bool rekey_eligible = cfg_.rekey_enabled && existing->current &&
+                                now - existing->session_established_ms >= cfg_.rekey_min_session_age_ms;
+    if (!rekey_eligible) {
+      // Same epoch on a young session: a duplicate of the dial that made it.
+      counters_.drop(LinkDrop::kMsg1Duplicate);
+      if (existing->stored_msg2) (void)send_raw(tid, from, *existing->stored_msg2);
+      return;
+    }
+    if (existing->pending) return counters_.drop(LinkDrop::kMsg1PendingSession);
+    if (existing->rekey) {
+      // Both sides started a rekey: the smaller node_addr stays initiator.
+      if (local_.node_addr() < addr) return counters_.drop(LinkDrop::kMsg1DualRekeyWon);
+      rekey_by_index_.erase(index_key(existing->tid, existing->rekey->our_index));
+      free_index(existing->rekey->our_index);
+      existing->rekey.reset();
+    }
+  }
+
+  auto idx = alloc_index();
+  if (!idx) return;
+  uint8_t noise2[kIkMsg2Size];
+  std::array<uint8_t, fmp::kMsg2WireSize> msg2{};
+  Writer w{MutByteSpan(msg2)};
+  if (!hs.write_message(noise2).ok() || !fmp::encode_msg2(w, *idx, m->sender_idx, noise2).ok()) {
+    free_index(*idx);
+    return counters_.drop(LinkDrop::kMsg1NoiseFailed);
+  }
+  auto keys = hs.split();
+  if (!keys || !send_raw(tid, from, msg2)) {
+    free_index(*idx);
+    return;
+  }
+
+  if (existing) {  // rekey response: the new session waits for cutover
+    auto s = std::make_unique<LinkSession>();
+    s->keys = NoiseTransport(std::move(*keys));
+    s->our_index = *idx;
+    s->their_index = m->sender_idx;
+    s->start_ms = now;
+    existing->pending = std::move(s);
+    register_index(tid, *idx, existing);
+    existing->last_peer_rekey_ms = now;
+    existing->answered_msg1.emplace();
+    std::memcpy(existing->answered_msg1->data(), pkt.data(), fmp::kMsg1WireSize);
+    existing->answered_msg2 = msg2;
+    existing->answered_ms = now;
+    LOG_DEBUG("answered rekey from %s", display_name(addr).c_str());
+    return;
+  }
+
+  Peer& p = promote(id, false, tid, from, std::move(*keys), *idx, m->sender_idx, now);
+  p.remote_epoch = their_epoch;
+  p.stored_msg2 = msg2;
+  p.answered_msg1.emplace();
+  std::memcpy(p.answered_msg1->data(), pkt.data(), fmp::kMsg1WireSize);
+  p.answered_msg2 = msg2;
+  p.answered_ms = now;
+  if (upper_) upper_->on_peer_up(p, now);
+}
+
+// ---- msg2 ----
+
+void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt, uint64_t now) {
+  auto m = fmp::decode_msg2(pkt);
+  if (!m) return counters_.drop(LinkDrop::kMsg2Malformed);
+  const uint64_t key = index_key(tid, m->receiver_idx);
+
+  if (auto it = legs_.find(key); it != legs_.end()) {
+    HandshakeLeg& leg = *it->second;
+    // A forged msg2 fails here and leaves the leg able to complete later.
+    if (!leg.hs.read_message(m->noise_msg2)) return counters_.drop(LinkDrop::kMsg2NoiseFailed);
+    auto keys = leg.hs.split();
+    if (!keys) return counters_.drop(LinkDrop::kMsg2NoiseFailed);
+    const PeerIdentity id = leg.expected;
+    const Epoch their_epoch = *leg.hs.remote_epoch();
+    const uint32_t our_idx = leg.our_index;
+    legs_.erase(it);  // the index now belongs to a session (or is freed below)
+    const NodeAddr addr = id.node_addr();
+
+    if (Peer* existing = find_peer(addr)) {
+      // Crossed dials: both sides keep the session of the smaller node's msg1.
+      if (local_.node_addr() < addr) {
+        unregister_index(existing->tid, existing->current->our_index);
+        free_index(existing->current->our_index);
+        existing->current->keys = NoiseTransport(std::move(*keys));
+        existing->current->our_index = our_idx;
+        existing->current->their_index = m->sender_idx;
+        existing->tid = tid;  // our dial's path carries the surviving session
+        existing->addr = from;
+        register_index(tid, our_idx, existing);
+        existing->outbound = true;
+        LOG_DEBUG("crossed dial with %s: using our session", display_name(addr).c_str());
+      } else {
+        free_index(our_idx);
+        LOG_DEBUG("crossed dial with %s: keeping theirs", display_name(addr).c_str());
+      }
+      return;
+    }
+    if (cfg_.max_peers && peers_.size() >= cfg_.max_peers) {
+      free_index(our_idx);
+      return counters_.drop(LinkDrop::kMsg1AtMaxPeers);
+    }
+    Peer& p = promote(id, true, tid, from, std::move(*keys), our_idx, m->sender_idx, now);
+    p.remote_epoch = their_epoch;
+    if (upper_) upper_->on_peer_up(p, now);
+    return;
+  }
+
+  if (auto it = rekey_by_index_.find(key); it != rekey_by_index_.end()) {
+    Peer& p = *it->second;
+    if (!p.rekey || !p.rekey->hs.read_message(m->noise_msg2))
+      return counters_.drop(LinkDrop::kMsg2NoiseFailed);
+    auto keys = p.rekey->hs.split();
+    if (!keys) return counters_.drop(LinkDrop::kMsg2NoiseFailed);
+    if (*p.rekey->hs.remote_epoch() != p.remote_epoch) {
+      LOG_INFO("peer %s restarted during rekey", display_name(p.id.node_addr()).c_str());
+      p.remote_epoch = *p.rekey->hs.remote_epoch();
+    }
+    if (p.pending) {
+      unregister_index(tid, p.pending->our_index);
+      free_index(p.pending->our_index);
+    }
+    auto s = std::make_unique<LinkSession>();
+    s->keys = NoiseTransport(std::move(*keys));
+    s->our_index = p.rekey->our_index;
+    s->their_index = m->sender_idx;
+    s->start_ms = now;
+    p.pending = std::move(s);
+    register_index(tid, p.pending->our_index, &p);
+    rekey_by_index_.erase(it);
+    p.rekey.reset();
+    return;
+  }
+  counters_.drop(LinkDrop::kMsg2UnknownIndex);
+}
+
+// ---- promotion, cutover, removal ----
+
+Peer& LinkLayer::promote(const PeerIdentity& id, bool outbound, TransportId tid,
+                         const TransportAddr& addr, HandshakeResult&& hs, uint32_t our_index,
+                         uint32_t their_index, uint64_t now) {
+  auto p = std::make_unique<Peer>(*PeerIdentity::from_compressed(hs.remote_static));
+  p->link_id = next_link_id_++;
+  p->outbound = outbound;
+  p->tid = tid;
+  p->addr = addr;
+  auto s = std::make_unique<LinkSession>();
+  s->keys = NoiseTransport(std::move(hs));
+  s->our_index = our_index;
+  s->their_index = their_index;
+  s->start_ms = now;
+  p->current = std::move(s);
+  p->session_established_ms = now;
+  p->rekey_jitter_ms = new_jitter();
+  p->authenticated_wall_ms = p->last_seen_wall_ms = io_.wall_ms();
+  Peer* raw = p.get();
+  peers_[id.node_addr()] = std::move(p);
+  register_index(tid, our_index, raw);
+  retries_.erase(id.node_addr());
+  ++counters_.handshakes_completed;
+  LOG_INFO("peer %s up (%s, %s %s)", display_name(id.node_addr()).c_str(), id.npub().c_str(),
+           outbound ? "outbound to" : "inbound from", addr.str().c_str());
+  return *raw;
+}
+
+void LinkLayer::cutover(Peer& p, uint64_t now) {
+  if (!p.pending) return;
+  if (p.previous) {  // a second cutover inside the drain window: drop the older one
+    unregister_index(p.tid, p.previous->our_index);
+    free_index(p.previous->our_index);
+  }
+  p.previous = std::move(p.current);
+  p.drain_started_ms = now;
+  p.current = std::move(p.pending);
+  p.current->start_ms = now;
+  p.k_bit = !p.k_bit;
+  p.session_established_ms = now;
+  p.last_recv_ms = 0;
+  p.rekey_jitter_ms = new_jitter();
+  ++counters_.rekeys_completed;
+  LOG_DEBUG("peer %s: rekey cutover (K=%d)", display_name(p.id.node_addr()).c_str(), p.k_bit);
+}
+
+void LinkLayer::remove_peer(NodeAddr a, uint64_t now, bool schedule_reconnect) {
+  auto it = peers_.find(a);
+  if (it == peers_.end()) return;
+  Peer& p = *it->second;
+  for (LinkSession* s : {p.current.get(), p.pending.get(), p.previous.get()}) {
+    if (!s) continue;
+    unregister_index(p.tid, s->our_index);
+    free_index(s->our_index);
+  }
+  // Indices registered under an earlier transport before a roam.
+  for (auto bi = by_index_.begin(); bi != by_index_.end();)
+    bi = bi->second.peer == &p ? by_index_.erase(bi) : std::next(bi);
+  if (p.rekey) {
+    rekey_by_index_.erase(index_key(p.tid, p.rekey->our_index));
+    free_index(p.rekey->our_index);
+  }
+  for (auto ri = rekey_by_index_.begin(); ri != rekey_by_index_.end();)
+    ri = ri->second == &p ? rekey_by_index_.erase(ri) : std::next(ri);
+  peers_.erase(it);
+  LOG_INFO("peer %s down", display_name(a).c_str());
+  if (upper_) upper_->on_peer_down(a, now);
+  if (schedule_reconnect) note_link_dead(a, now);
+}
+
+bool LinkLayer::disconnect(const NodeAddr& a, fmp::DisconnectReason reason, uint64_t now) {
+  Peer* p = find_peer(a);
+  retries_.erase(a);
+  if (!p) return false;
+  uint8_t msg[fmp::kDisconnectSize];
+  Writer w{MutByteSpan(msg)};
+  if (fmp::encode_disconnect(w, {reason}).ok() && send_message_bytes(*p, msg, now))
+    ++counters_.disconnects_sent;
+  const TransportId tid = p->tid;
+  const TransportAddr addr = p->addr;
+  remove_peer(a, now, false);
+  io_.close_connection(tid, addr);
+  return true;
+}
+
+void LinkLayer::shutdown(uint64_t now) {
+  shutting_down_ = true;
+  retries_.clear();
+  std::vector<NodeAddr> all;
+  for (auto& [a, p] : peers_) all.push_back(a);
+  for (const NodeAddr& a : all) {
+    Peer* p = find_peer(a);
+    if (!p) continue;
+    uint8_t msg[fmp::kDisconnectSize];
+    Writer w{MutByteSpan(msg)};
+    if (fmp::encode_disconnect(w, {fmp::DisconnectReason::kShutdown}).ok() &&
+        send_message_bytes(*p, msg, now))
+      ++counters_.disconnects_sent;
+  }
+  for (const NodeAddr& a : all) remove_peer(a, now, false);
+  std::vector<uint64_t> keys;
+  for (auto& [k, leg] : legs_) keys.push_back(k);
+  for (uint64_t k : keys) drop_leg(k);
+}
+
+}  // namespace fips

@@ -1,0 +1,205 @@
+// FMP link layer: periodic work — handshake resends and timeouts, heartbeats,
+// dead-link detection, rekey triggers/resends/cutover/drain, reconnects.
+#include <cmath>
+
+#include "node/link_layer.h"
+#include "util/log.h"
+
+namespace fips {
+
+uint64_t LinkLayer::backoff_ms(uint32_t n) {
+  const uint32_t shift = n > 30 ? 30 : n;
+  uint64_t d = cfg_.retry_base_ms << shift;
+  if (d > cfg_.retry_max_ms || (cfg_.retry_base_ms && (d >> shift) != cfg_.retry_base_ms))
+    d = cfg_.retry_max_ms;
+  // Jitter so peers that lost a common neighbour do not all redial in step.
+  const double j = 1.0 + cfg_.retry_jitter * (2.0 * rng_.unit() - 1.0);
+  return static_cast<uint64_t>(static_cast<double>(d) * j);
+}
+
+int64_t LinkLayer::new_jitter() {
+  if (cfg_.rekey_jitter_ms == 0) return 0;
+  return static_cast<int64_t>(rng_.below(2 * cfg_.rekey_jitter_ms + 1)) -
+         static_cast<int64_t>(cfg_.rekey_jitter_ms);
+}
+
+void LinkLayer::add_static_peer(const PeerIdentity& id, std::vector<DialTarget> targets,
+                                bool auto_reconnect, uint64_t now) {
+  RetryEntry e{id, std::move(targets), auto_reconnect, true, 0, now};
+  retries_.erase(id.node_addr());
+  wanted_.erase(id.node_addr());
+  wanted_.emplace(id.node_addr(), e);
+  retries_.emplace(id.node_addr(), std::move(e));  // due now: dialled on this tick
+  tick_retries(now);
+}
+
+void LinkLayer::note_handshake_failed(const NodeAddr& a, uint64_t now) {
+  if (shutting_down_ || find_peer(a)) return;
+  for (auto& [k, leg] : legs_)
+    if (leg->expected.node_addr() == a) return;  // another address is still trying
+  auto w = wanted_.find(a);
+  if (w == wanted_.end()) return;  // one-off dials are not retried
+  auto [it, fresh] = retries_.try_emplace(a, w->second);
+  RetryEntry& e = it->second;
+  if (!fresh) ++e.retry_count;
+  else e.retry_count = 1;
+  e.retry_after_ms = now + backoff_ms(e.retry_count);
+  LOG_DEBUG("handshake with %s failed; retry %u in %llu ms", display_name(a).c_str(),
+            e.retry_count, static_cast<unsigned long long>(e.retry_after_ms - now));
+}
+
+void LinkLayer::note_link_dead(const NodeAddr& a, uint64_t now) {
+  if (shutting_down_) return;
+  auto w = wanted_.find(a);
+  if (w == wanted_.end() || !w->second.auto_reconnect) return;
+  auto [it, fresh] = retries_.try_emplace(a, w->second);
+  RetryEntry& e = it->second;
+  e.reconnect = true;
+  if (!fresh) ++e.retry_count;
+  else e.retry_count = 0;
+  e.retry_after_ms = now + backoff_ms(e.retry_count);
+}
+
+void LinkLayer::tick(uint64_t now) {
+  tick_legs(now);
+  tick_rekeys(now);
+  tick_retries(now);
+  tick_peers(now);
+}
+
+uint64_t LinkLayer::next_deadline(uint64_t now) const {
+  uint64_t d = now + 1000;
+  for (auto& [k, leg] : legs_) d = std::min(d, std::max(now, leg->next_resend_ms));
+  return d;
+}
+
+void LinkLayer::tick_legs(uint64_t now) {
+  std::vector<uint64_t> expired;
+  for (auto& [k, leg] : legs_) {
+    if (now - leg->last_activity_ms > cfg_.handshake_timeout_ms) {
+      expired.push_back(k);
+      continue;
+    }
+    if (now >= leg->next_resend_ms && leg->resend_count < cfg_.max_resends) {
+      if (send_raw(leg->tid, leg->addr, leg->msg1)) {
+        ++leg->resend_count;
+        leg->next_resend_ms = now + static_cast<uint64_t>(
+            static_cast<double>(cfg_.resend_interval_ms) *
+            std::pow(cfg_.resend_backoff, static_cast<double>(leg->resend_count)));
+      }
+    }
+  }
+  for (uint64_t k : expired) {
+    auto it = legs_.find(k);
+    const NodeAddr a = it->second->expected.node_addr();
+    const TransportId tid = it->second->tid;
+    const TransportAddr addr = it->second->addr;
+    LOG_DEBUG("handshake with %s at %s timed out", display_name(a).c_str(), addr.str().c_str());
+    drop_leg(k);
+    if (!find_peer(a)) io_.close_connection(tid, addr);
+    note_handshake_failed(a, now);
+  }
+}
+
+void LinkLayer::start_rekey(Peer& p, uint64_t now) {
+  auto idx = alloc_index();
+  if (!idx) return;
+  auto r = std::make_unique<RekeyInFlight>(RekeyInFlight{
+      HandshakeState::ik_initiator(local_, p.id.compressed(), epoch_), *idx, {}, 0, 0});
+  uint8_t noise[kIkMsg1Size];
+  Writer w{MutByteSpan(r->msg1)};
+  if (!r->hs.write_message(noise).ok() || !fmp::encode_msg1(w, *idx, noise).ok() ||
+      !send_raw(p.tid, p.addr, r->msg1)) {
+    free_index(*idx);
+    return;
+  }
+  r->next_resend_ms = now + cfg_.resend_interval_ms;
+  rekey_by_index_[index_key(p.tid, *idx)] = &p;
+  p.rekey = std::move(r);
+  LOG_DEBUG("rekey of %s started", display_name(p.id.node_addr()).c_str());
+}
+
+void LinkLayer::tick_rekeys(uint64_t now) {
+  for (auto& [a, pp] : peers_) {
+    Peer& p = *pp;
+    if (!p.current) continue;
+    // Drain: the previous session stays decryptable for the window.
+    if (p.previous && now - p.drain_started_ms >= cfg_.drain_window_ms) {
+      unregister_index(p.tid, p.previous->our_index);
+      free_index(p.previous->our_index);
+      p.previous.reset();
+    }
+    if (!cfg_.rekey_enabled) continue;
+    // Cutover of a completed rekey, on either side.
+    if (p.pending && !p.rekey) {
+      cutover(p, now);
+      continue;
+    }
+    if (p.rekey) {
+      if (p.rekey->resend_count >= cfg_.max_resends) {
+        LOG_DEBUG("rekey of %s unanswered; abandoning", display_name(a).c_str());
+        rekey_by_index_.erase(index_key(p.tid, p.rekey->our_index));
+        free_index(p.rekey->our_index);
+        p.rekey.reset();
+      } else if (now >= p.rekey->next_resend_ms && send_raw(p.tid, p.addr, p.rekey->msg1)) {
+        ++p.rekey->resend_count;
+        p.rekey->next_resend_ms = now + static_cast<uint64_t>(
+            static_cast<double>(cfg_.resend_interval_ms) *
+            std::pow(cfg_.resend_backoff, static_cast<double>(p.rekey->resend_count)));
+      }
+      continue;
+    }
+    if (p.pending) continue;
+    if (p.last_peer_rekey_ms && now - p.last_peer_rekey_ms < cfg_.rekey_dampening_ms) continue;
+    const int64_t due = static_cast<int64_t>(cfg_.rekey_after_ms) + p.rekey_jitter_ms;
+    const bool by_time = static_cast<int64_t>(now - p.session_established_ms) >= due;
+    const bool by_count = p.current->keys.next_send_counter() >= cfg_.rekey_after_messages;
+    if (by_time || by_count) start_rekey(p, now);
+  }
+}
+
+void LinkLayer::tick_retries(uint64_t now) {
+  if (cfg_.max_peers && peers_.size() >= cfg_.max_peers) return;
+  uint32_t dials = 0;
+  for (auto& [a, e] : retries_) {
+    if (dials >= cfg_.max_dials_per_tick) break;
+    if (now < e.retry_after_ms || find_peer(a)) continue;
+    bool in_flight = false;
+    for (auto& [k, leg] : legs_) in_flight |= leg->expected.node_addr() == a;
+    if (in_flight) continue;
+    uint32_t started = 0;
+    for (const DialTarget& t : e.targets) {
+      if (started >= cfg_.max_parallel_dials) break;
+      if (start_leg(e.id, t, now)) ++started;
+    }
+    ++dials;
+    // The legs' outcome reschedules; until then do not fire again.
+    e.retry_after_ms = now + cfg_.handshake_timeout_ms + 1000;
+  }
+  for (auto it = retries_.begin(); it != retries_.end();)
+    it = find_peer(it->first) ? retries_.erase(it) : std::next(it);
+}
+
+void LinkLayer::tick_peers(uint64_t now) {
+  std::vector<NodeAddr> dead;
+  for (auto& [a, pp] : peers_) {
+    Peer& p = *pp;
+    if (!p.current) continue;
+    const uint64_t since = p.last_recv_ms ? p.last_recv_ms : p.current->start_ms;
+    const bool rekey_active = p.rekey && p.rekey->resend_count < cfg_.max_resends;
+    if (now - since >= cfg_.link_dead_timeout_ms && !rekey_active) {
+      dead.push_back(a);
+      continue;
+    }
+    if (!p.heartbeat_sent || now - p.last_heartbeat_ms >= cfg_.heartbeat_interval_ms)
+      send_heartbeat(p, now);
+  }
+  for (const NodeAddr& a : dead) {
+    LOG_WARN("peer %s: nothing received for %llu s, link dead", display_name(a).c_str(),
+             static_cast<unsigned long long>(cfg_.link_dead_timeout_ms / 1000));
+    ++counters_.peers_removed_dead;
+    remove_peer(a, now, true);
+  }
+}
+
+}  // namespace fips

@@ -1,0 +1,411 @@
+// FMP link layer in-process tests: handshake, loss and resend, restart
+// detection, crossed dials, rekey under traffic, drain, dead timeout and
+// reconnect, roaming, replay/forgery, malformed input.
+#include "link_harness.h"
+
+namespace fips {
+namespace {
+
+using test::LinkNet;
+using test::LinkNode;
+
+uint64_t drops(LinkNode& n, LinkDrop d) { return n.link->counters().get(d); }
+
+TEST(LinkLayer, HandshakeCompletesAndCarriesMessages) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  EXPECT_EQ(a.ups.size(), 1u);
+  EXPECT_EQ(b.ups.size(), 1u);
+  Peer* pa = a.link->find_peer(b.id.node_addr());
+  ASSERT_TRUE(pa);
+  EXPECT_TRUE(pa->outbound);
+  EXPECT_FALSE(b.link->find_peer(a.id.node_addr())->outbound);
+  for (uint64_t i = 0; i < 50; ++i) {
+    ASSERT_TRUE(a.send_seq(b.id.node_addr(), i));
+    ASSERT_TRUE(b.send_seq(a.id.node_addr(), 1000 + i));
+  }
+  net.run_for(50);
+  ASSERT_EQ(b.received.size(), 50u);
+  ASSERT_EQ(a.received.size(), 50u);
+  for (uint64_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(b.received[i].second, i);
+    EXPECT_EQ(a.received[i].second, 1000 + i);
+  }
+}
+
+TEST(LinkLayer, Msg1AndMsg2LossRecoveredByResend) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  int msg1_seen = 0, msg2_seen = 0;
+  net.hook = [&](const TransportAddr&, const TransportAddr&, PacketBuf& p) {
+    if (p.data()[0] == 0x01 && ++msg1_seen == 1) return false;  // lose the first msg1
+    if (p.data()[0] == 0x02 && ++msg2_seen == 1) return false;  // and the first msg2
+    return true;
+  };
+  net.connect(a, b);
+  net.run_for(500);
+  EXPECT_FALSE(net.linked(a, b));
+  net.run_for(5000);  // resends at ~1 s and ~3 s
+  ASSERT_TRUE(net.linked(a, b));
+  EXPECT_GE(msg1_seen, 3);
+  // The second msg1 was a byte-identical retransmission: answered without DH.
+  EXPECT_GE(drops(b, LinkDrop::kMsg1Duplicate), 1u);
+  EXPECT_EQ(b.ups.size(), 1u);
+}
+
+TEST(LinkLayer, RestartDetectedByEpoch) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  // B restarts: new epoch, same identity, and dials A again.
+  b.restart(42);
+  net.connect(b, a);
+  net.run_for(200);
+  ASSERT_TRUE(net.linked(a, b));
+  // A replaced the old link at once (peer down then up), not after 30 s.
+  EXPECT_EQ(a.downs.size(), 1u);
+  EXPECT_EQ(a.ups.size(), 2u);
+  ASSERT_TRUE(b.send_seq(a.id.node_addr(), 7));
+  net.run_for(20);
+  ASSERT_FALSE(a.received.empty());
+  EXPECT_EQ(a.received.back().second, 7u);
+}
+
+TEST(LinkLayer, SimultaneousDialConvergesOnOneSession) {
+  for (int round = 0; round < 5; ++round) {
+    LinkNet net(100 + round);
+    LinkNode& a = net.add();
+    LinkNode& b = net.add();
+    net.connect(a, b);
+    net.connect(b, a);  // both msg1s are in flight at once
+    net.run_for(100);
+    ASSERT_TRUE(net.linked(a, b));
+    // After resolution both sides use the same session: traffic flows both ways.
+    for (uint64_t i = 0; i < 10; ++i) {
+      ASSERT_TRUE(a.send_seq(b.id.node_addr(), i));
+      ASSERT_TRUE(b.send_seq(a.id.node_addr(), i));
+    }
+    net.run_for(50);
+    EXPECT_EQ(a.received.size(), 10u) << "round " << round;
+    EXPECT_EQ(b.received.size(), 10u) << "round " << round;
+    Peer* pa = a.link->find_peer(b.id.node_addr());
+    Peer* pb = b.link->find_peer(a.id.node_addr());
+    EXPECT_EQ(pa->current->our_index, pb->current->their_index);
+    EXPECT_EQ(pb->current->our_index, pa->current->their_index);
+    EXPECT_EQ(a.link->pending_count(), 0u);
+    EXPECT_EQ(b.link->pending_count(), 0u);
+  }
+}
+
+TEST(LinkLayer, RekeyUnderTrafficLosesAndDuplicatesNothing) {
+  LinkConfig cfg;
+  cfg.rekey_after_ms = 40'000;
+  cfg.rekey_jitter_ms = 5'000;
+  LinkNet net;
+  LinkNode& a = net.add(cfg);
+  LinkNode& b = net.add(cfg);
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  uint64_t seq_a = 0, seq_b = 0;
+  net.on_step = [&] {  // a frame each way every 5 ms
+    if (a.send_seq(b.id.node_addr(), seq_a)) ++seq_a;
+    if (b.send_seq(a.id.node_addr(), seq_b)) ++seq_b;
+  };
+  net.run_for(200'000);
+  net.on_step = nullptr;
+  net.run_for(100);
+  const uint64_t rekeys = a.link->counters().rekeys_completed + b.link->counters().rekeys_completed;
+  EXPECT_GE(rekeys, 6u);  // ~4 rekeys, counted on both sides
+  ASSERT_EQ(b.received.size(), seq_a);
+  ASSERT_EQ(a.received.size(), seq_b);
+  for (uint64_t i = 0; i < seq_a; ++i) ASSERT_EQ(b.received[i].second, i);
+  for (uint64_t i = 0; i < seq_b; ++i) ASSERT_EQ(a.received[i].second, i);
+  EXPECT_EQ(drops(a, LinkDrop::kDecryptFailed) + drops(b, LinkDrop::kDecryptFailed), 0u);
+  EXPECT_EQ(a.ups.size(), 1u);  // never torn down
+  EXPECT_TRUE(a.downs.empty() && b.downs.empty());
+}
+
+TEST(LinkLayer, DrainWindowAcceptsLateOldKeyFramesThenStops) {
+  LinkConfig cfg;
+  cfg.rekey_after_ms = 40'000;
+  cfg.rekey_jitter_ms = 0;
+  LinkNet net;
+  LinkNode& a = net.add(cfg);
+  LinkNode& b = net.add(cfg);
+  net.connect(a, b);
+  net.run_for(100);
+  // Capture frames A sends just before the rekey, deliver them late.
+  std::vector<PacketBuf> held;
+  net.run_for(39'000);
+  for (uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(a.send_seq(b.id.node_addr(), 500 + i));
+  while (!net.wire.empty()) {  // pull A's frames off the wire
+    held.push_back(std::move(net.wire.back().pkt));
+    net.wire.pop_back();
+  }
+  const uint64_t rekeys_before = b.link->counters().rekeys_completed;
+  net.run_for(4'000);
+  ASSERT_GT(b.link->counters().rekeys_completed, rekeys_before);
+  // 2 frames arrive inside the drain window: accepted.
+  for (int i = 0; i < 2; ++i)
+    b.link->on_packet(1, a.addr, std::move(held[static_cast<size_t>(i)]), net.now);
+  EXPECT_EQ(b.received.size(), 2u);
+  // After the window, old-key frames match no session.
+  net.run_for(12'000);
+  const uint64_t unknown = drops(b, LinkDrop::kUnknownIndex);
+  b.link->on_packet(1, a.addr, std::move(held[2]), net.now);
+  EXPECT_EQ(drops(b, LinkDrop::kUnknownIndex), unknown + 1);
+  EXPECT_EQ(b.received.size(), 2u);
+}
+
+TEST(LinkLayer, DeadTimeoutThenAutoReconnect) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  bool cut = true;
+  net.hook = [&](const TransportAddr&, const TransportAddr&, PacketBuf&) { return !cut; };
+  net.run_for(29'000);
+  EXPECT_TRUE(a.link->find_peer(b.id.node_addr()));  // not yet
+  net.run_for(3'000);
+  EXPECT_FALSE(a.link->find_peer(b.id.node_addr()));
+  EXPECT_EQ(a.downs.size(), 1u);
+  EXPECT_EQ(a.link->counters().peers_removed_dead, 1u);
+  cut = false;
+  // First reconnect after 5 s +/- jitter; B is still alive and answers.
+  net.run_for(40'000);
+  ASSERT_TRUE(net.linked(a, b));
+  EXPECT_EQ(a.ups.size(), 2u);
+}
+
+TEST(LinkLayer, RoamingFollowsAuthenticatedFrames) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  // A's address changes (NAT rebinding): B learns it from A's next frame.
+  a.addr = TransportAddr::synthetic(77);
+  ASSERT_TRUE(a.send_seq(b.id.node_addr(), 1));
+  net.run_for(20);
+  EXPECT_EQ(b.link->find_peer(a.id.node_addr())->addr, TransportAddr::synthetic(77));
+  ASSERT_TRUE(b.send_seq(a.id.node_addr(), 2));
+  net.run_for(20);
+  ASSERT_EQ(a.received.size(), 1u);
+  // A forged frame from a third address does not move it.
+  PacketBuf junk = a.pool.acquire();
+  ASSERT_TRUE(junk.push_back(64));
+  std::memset(junk.data(), 0, 64);
+  store_u16le(junk.data() + 2, 32);
+  store_u32le(junk.data() + 4, b.link->find_peer(a.id.node_addr())->current->our_index);
+  b.link->on_packet(1, TransportAddr::synthetic(99), std::move(junk), net.now);
+  EXPECT_EQ(b.link->find_peer(a.id.node_addr())->addr, TransportAddr::synthetic(77));
+}
+
+TEST(LinkLayer, ReplayedAndForgedFramesDoNotMoveTheWindow) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  std::vector<uint8_t> captured;
+  net.hook = [&](const TransportAddr& from, const TransportAddr&, PacketBuf& p) {
+    if (from == a.addr && p.data()[0] == 0x00 && captured.empty())
+      captured.assign(p.data(), p.data() + p.size());
+    return true;
+  };
+  ASSERT_TRUE(a.send_seq(b.id.node_addr(), 1));
+  net.run_for(20);
+  ASSERT_FALSE(captured.empty());
+  Peer* pb = b.link->find_peer(a.id.node_addr());
+  const uint64_t highest = pb->current->keys.replay().highest();
+  auto inject = [&](std::vector<uint8_t> bytes) {
+    PacketBuf buf = b.pool.acquire();
+    ASSERT_TRUE(buf.push_back(bytes.size()));
+    std::memcpy(buf.data(), bytes.data(), bytes.size());
+    b.link->on_packet(1, a.addr, std::move(buf), net.now);
+  };
+  inject(captured);  // replay
+  EXPECT_EQ(drops(b, LinkDrop::kReplay), 1u);
+  // Forged: a far-future counter with a bad tag. Must not advance the window.
+  auto forged = captured;
+  store_u64le(forged.data() + 8, highest + 100000);
+  inject(forged);
+  EXPECT_EQ(drops(b, LinkDrop::kDecryptFailed), 1u);
+  EXPECT_EQ(pb->current->keys.replay().highest(), highest);
+  // Tampered ciphertext byte with the genuine counter+1: also refused.
+  auto tampered = captured;
+  tampered[20] ^= 1;
+  store_u64le(tampered.data() + 8, highest + 1);
+  inject(tampered);
+  EXPECT_EQ(drops(b, LinkDrop::kDecryptFailed), 2u);
+  EXPECT_EQ(pb->current->keys.replay().highest(), highest);
+  EXPECT_EQ(b.received.size(), 1u);
+  // The link still works.
+  ASSERT_TRUE(a.send_seq(b.id.node_addr(), 2));
+  net.run_for(20);
+  EXPECT_EQ(b.received.size(), 2u);
+}
+
+TEST(LinkLayer, MalformedPacketsAreCountedAndChangeNothing) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  Peer* pb = b.link->find_peer(a.id.node_addr());
+  const uint32_t idx = pb->current->our_index;
+  auto inject = [&](std::vector<uint8_t> bytes) {
+    PacketBuf buf = b.pool.acquire();
+    ASSERT_TRUE(buf.push_back(bytes.size()));
+    if (!bytes.empty()) std::memcpy(buf.data(), bytes.data(), bytes.size());
+    b.link->on_packet(1, a.addr, std::move(buf), net.now);
+  };
+  struct Case {
+    std::vector<uint8_t> bytes;
+    LinkDrop expect;
+  };
+  std::vector<uint8_t> frame(48, 0);
+  store_u16le(frame.data() + 2, 16);
+  store_u32le(frame.data() + 4, idx);
+  auto bad_flags = frame;
+  bad_flags[1] = 0x80;
+  auto bad_len = frame;
+  store_u16le(bad_len.data() + 2, 17);
+  auto unknown_idx = frame;
+  store_u32le(unknown_idx.data() + 4, idx ^ 0xdeadbeef);
+  std::vector<uint8_t> msg1(114, 0);
+  msg1[0] = 0x01;
+  store_u16le(msg1.data() + 2, 110);
+  auto msg1_flags = msg1;
+  msg1_flags[1] = 1;
+  std::vector<uint8_t> msg2(69, 0);
+  msg2[0] = 0x02;
+  store_u16le(msg2.data() + 2, 65);
+  std::vector<Case> cases = {
+      {{}, LinkDrop::kTooShort},
+      {{0x00, 0x00, 0x00}, LinkDrop::kTooShort},
+      {{0x10, 0, 0, 0}, LinkDrop::kBadVersion},
+      {{0x05, 0, 0, 0}, LinkDrop::kBadPhase},
+      {bad_len, LinkDrop::kPayloadLenMismatch},
+      {bad_flags, LinkDrop::kMalformedFrame},
+      {unknown_idx, LinkDrop::kUnknownIndex},
+      {frame, LinkDrop::kDecryptFailed},
+      {msg1, LinkDrop::kMsg1NoiseFailed},  // all-zero ephemeral: not a point
+      {msg1_flags, LinkDrop::kMsg1Malformed},
+      {msg2, LinkDrop::kMsg2UnknownIndex},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const uint64_t before = drops(b, cases[i].expect);
+    inject(cases[i].bytes);
+    EXPECT_EQ(drops(b, cases[i].expect), before + 1) << "case " << i;
+  }
+  // Nothing changed: same peer, same session, no new peers or handshakes.
+  EXPECT_EQ(b.link->find_peer(a.id.node_addr()), pb);
+  EXPECT_EQ(pb->current->our_index, idx);
+  EXPECT_EQ(b.link->peer_count(), 1u);
+  EXPECT_EQ(b.link->pending_count(), 0u);
+  EXPECT_EQ(b.downs.size(), 0u);
+  ASSERT_TRUE(a.send_seq(b.id.node_addr(), 9));
+  net.run_for(20);
+  EXPECT_EQ(b.received.size(), 1u);
+}
+
+TEST(LinkLayer, DecryptFailureThresholdTearsDownAndReconnects) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  Peer* pb = b.link->find_peer(a.id.node_addr());
+  for (uint32_t i = 0; i < 20; ++i) {
+    std::vector<uint8_t> frame(48, 0);
+    store_u16le(frame.data() + 2, 16);
+    store_u32le(frame.data() + 4, pb->current->our_index);
+    store_u64le(frame.data() + 8, 1000 + i);
+    PacketBuf buf = b.pool.acquire();
+    ASSERT_TRUE(buf.push_back(frame.size()));
+    std::memcpy(buf.data(), frame.data(), frame.size());
+    b.link->on_packet(1, a.addr, std::move(buf), net.now);
+  }
+  EXPECT_FALSE(b.link->find_peer(a.id.node_addr()));
+  EXPECT_EQ(b.link->counters().peers_removed_decrypt, 1u);
+}
+
+TEST(LinkLayer, DisconnectIsSentAndHonoured) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(a.link->disconnect(b.id.node_addr(), fmp::DisconnectReason::kConfigurationChange, net.now));
+  net.run_for(50);
+  EXPECT_FALSE(a.link->find_peer(b.id.node_addr()));
+  EXPECT_FALSE(b.link->find_peer(a.id.node_addr()));
+  EXPECT_EQ(b.link->counters().disconnects_received, 1u);
+  // A disconnected on purpose: it does not redial.
+  net.run_for(60'000);
+  EXPECT_FALSE(net.linked(a, b));
+}
+
+TEST(LinkLayer, ShutdownSendsDisconnectToEveryPeer) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  LinkNode& c = net.add();
+  net.connect(a, b);
+  net.connect(a, c);
+  net.run_for(100);
+  ASSERT_EQ(a.link->peer_count(), 2u);
+  a.link->shutdown(net.now);
+  net.run_for(50);
+  EXPECT_EQ(a.link->counters().disconnects_sent, 2u);
+  EXPECT_EQ(b.link->counters().disconnects_received, 1u);
+  EXPECT_EQ(c.link->counters().disconnects_received, 1u);
+}
+
+TEST(LinkLayer, HandshakeTimeoutRetriesWithBackoff) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  b.accept_inbound = false;  // B ignores strangers: A's dials all time out
+  net.connect(a, b);
+  net.run_for(120'000);
+  EXPECT_FALSE(net.linked(a, b));
+  const uint64_t attempts_2min = drops(b, LinkDrop::kMsg1Refused);
+  // 5 sends per attempt (1 + 4 resends); ~31 s + 10 s backoff per attempt.
+  EXPECT_GE(attempts_2min, 10u);
+  EXPECT_LE(attempts_2min, 20u);
+  b.accept_inbound = true;
+  net.run_for(120'000);
+  EXPECT_TRUE(net.linked(a, b));
+}
+
+TEST(LinkLayer, MaxPeersRefusesStrangers) {
+  LinkConfig cfg;
+  cfg.max_peers = 1;
+  LinkNet net;
+  LinkNode& hub = net.add(cfg);
+  LinkNode& x = net.add();
+  LinkNode& y = net.add();
+  net.connect(x, hub);
+  net.run_for(100);
+  net.connect(y, hub);
+  net.run_for(100);
+  EXPECT_TRUE(net.linked(x, hub));
+  EXPECT_FALSE(net.linked(y, hub));
+  EXPECT_GE(drops(hub, LinkDrop::kMsg1AtMaxPeers), 1u);
+}
+
+}  // namespace
+}  // namespace fips
