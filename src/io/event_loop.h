@@ -21,6 +21,8 @@ namespace fips {
 uint64_t monotonic_ms();
 // Wall-clock Unix seconds (for TreeAnnounce timestamps and the like).
 uint64_t unix_seconds();
+// Wall-clock Unix milliseconds (for operator-facing timestamps).
+uint64_t unix_ms();
 
 class EventLoop {
  public:
