@@ -33,7 +33,9 @@ void MemNetwork::clear_link(const TransportAddr& from, const TransportAddr& to) 
   links_.erase(LinkKey{from.synthetic_id(), to.synthetic_id()});
 }
 
-void MemNetwork::attach(MemTransport* t) { nodes_[t->addr_.synthetic_id()] = t; }
+void MemNetwork::attach(MemTransport* t) {
+  nodes_[t->addr_.synthetic_id()] = t;
+}
 
 void MemNetwork::detach(MemTransport* t) {
   auto it = nodes_.find(t->addr_.synthetic_id());
@@ -119,7 +121,9 @@ MemTransport::MemTransport(TransportId id, MemNetwork& net, uint64_t addr_id, Tr
   net_.attach(this);
 }
 
-MemTransport::~MemTransport() { net_.detach(this); }
+MemTransport::~MemTransport() {
+  net_.detach(this);
+}
 
 bool MemTransport::send(const TransportAddr& to, PacketBuf&& pkt) {
   PacketBuf p = std::move(pkt);

@@ -85,7 +85,9 @@ TcpTransport::TcpTransport(TransportId id, const TcpTransportConfig& cfg, EventL
   notices_.reserve(64);
 }
 
-TcpTransport::~TcpTransport() { stop(); }
+TcpTransport::~TcpTransport() {
+  stop();
+}
 
 uint64_t TcpTransport::effective_max_inbound() const {
   return cfg_.max_inbound_connections.value_or(node_max_connections_);
@@ -106,8 +108,7 @@ Result<void, std::string> TcpTransport::start() {
   if (cfg_.bind_addr) {
     const std::string& b = *cfg_.bind_addr;
     auto addr = TransportAddr::parse(b);
-    if (!addr)
-      return fail("tcp bind_addr '" + b + "' is not an IP:port (e.g. \"0.0.0.0:443\")");
+    if (!addr) return fail("tcp bind_addr '" + b + "' is not an IP:port (e.g. \"0.0.0.0:443\")");
     listener_ = sock::open(addr->is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM);
     if (!listener_) return fail(sock::errno_msg("tcp socket", errno));
     const int one = 1, zero = 0;
@@ -150,7 +151,9 @@ void TcpTransport::stop() {
   if (state_ == TransportState::kUp) state_ = TransportState::kStopped;
 }
 
-std::string TcpTransport::local_addr() const { return bound_.valid() ? bound_.str() : ""; }
+std::string TcpTransport::local_addr() const {
+  return bound_.valid() ? bound_.str() : "";
+}
 
 TcpTransport::Conn* TcpTransport::find(const TransportAddr& a) const {
   auto it = conns_.find(a);
@@ -358,9 +361,12 @@ void TcpTransport::close_conn(Conn* c, bool notify) {
   c->closed = true;
   loop_.remove(c->fd.get());
   c->fd.reset();
-  if (c->is_connecting) --connecting_;
-  else if (c->inbound) --inbound_;
-  else --outbound_;
+  if (c->is_connecting)
+    --connecting_;
+  else if (c->inbound)
+    --inbound_;
+  else
+    --outbound_;
   if (!c->is_connecting) ++stats_.connections_closed;
   c->batch.clear();
   if (c->dirty) {
@@ -401,8 +407,10 @@ void TcpTransport::deliver_notices() {
   notices_scratch_.swap(notices_);
   ++depth_;
   for (const Notice& n : notices_scratch_) {
-    if (n.connect_failed) sink_.on_connect_failed(id_, n.addr);
-    else sink_.on_connection_closed(id_, n.addr);
+    if (n.connect_failed)
+      sink_.on_connect_failed(id_, n.addr);
+    else
+      sink_.on_connection_closed(id_, n.addr);
   }
   --depth_;
   notices_scratch_.clear();
@@ -468,7 +476,8 @@ void TcpTransport::on_conn_event(Conn* c, uint32_t events) {
       const int err = sock::take_error(c->fd.get());
       sockaddr_storage ss{};
       socklen_t len = sizeof ss;
-      if (err != 0) fail_dial(c);
+      if (err != 0)
+        fail_dial(c);
       else if (::getpeername(c->fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) == 0)
         on_connected(c);
       // else: a stale event for a reused fd number; wait for the real one.
@@ -540,8 +549,10 @@ void TcpTransport::tick(uint64_t now_ms) {
     }
   }
   for (Conn* c : victims_) {
-    if (c->is_connecting) fail_dial(c);
-    else close_conn(c, true);  // silent inbound: not a recv error (reference)
+    if (c->is_connecting)
+      fail_dial(c);
+    else
+      close_conn(c, true);  // silent inbound: not a recv error (reference)
   }
   victims_.clear();
   --depth_;

@@ -42,7 +42,8 @@ class TcpTransport : public Transport {
   // node_max_connections: node.limits.max_connections, the inbound cap when
   // max_inbound_connections is unset (reference precedence; 0 rejects all).
   TcpTransport(TransportId id, const TcpTransportConfig& cfg, EventLoop& loop, BufferPool& pool,
-               TransportSink& sink, uint64_t node_max_connections = 256, TcpLimits limits = TcpLimits{});
+               TransportSink& sink, uint64_t node_max_connections = 256,
+               TcpLimits limits = TcpLimits{});
   ~TcpTransport() override;
   TcpTransport(const TcpTransport&) = delete;
   TcpTransport& operator=(const TcpTransport&) = delete;

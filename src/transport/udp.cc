@@ -29,7 +29,9 @@ UdpTransport::UdpTransport(TransportId id, const UdpTransportConfig& cfg, EventL
                            BufferPool& pool, TransportSink& sink)
     : Transport(id), cfg_(cfg), loop_(loop), pool_(pool), sink_(sink) {}
 
-UdpTransport::~UdpTransport() { stop(); }
+UdpTransport::~UdpTransport() {
+  stop();
+}
 
 Result<void, std::string> UdpTransport::start() {
   if (state_ == TransportState::kUp) return Err{std::string("udp transport already started")};
@@ -54,8 +56,7 @@ Result<void, std::string> UdpTransport::start() {
   fd_ = sock::open(v6_socket_ ? AF_INET6 : AF_INET, SOCK_DGRAM);
   if (!fd_) return fail(sock::errno_msg("udp socket", errno));
   const int zero = 0;
-  if (v6_socket_ &&
-      ::setsockopt(fd_.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) != 0)
+  if (v6_socket_ && ::setsockopt(fd_.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) != 0)
     return fail(sock::errno_msg("udp IPV6_V6ONLY=0", errno));
   // No SO_REUSEADDR/SO_REUSEPORT (the reference sets both): on Linux they let
   // a second daemon bind the same UDP port silently and split the traffic;
@@ -87,7 +88,9 @@ void UdpTransport::stop() {
   if (state_ == TransportState::kUp) state_ = TransportState::kStopped;
 }
 
-std::string UdpTransport::local_addr() const { return bound_.valid() ? bound_.str() : ""; }
+std::string UdpTransport::local_addr() const {
+  return bound_.valid() ? bound_.str() : "";
+}
 
 bool UdpTransport::send(const TransportAddr& to, PacketBuf&& pkt) {
   PacketBuf p = std::move(pkt);  // consumed (released) on every refusal
@@ -200,8 +203,8 @@ void UdpTransport::on_readable() {
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
-    const int r = ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT,
-                             nullptr);
+    const int r =
+        ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
     if (r < 0) {
       for (size_t i = 0; i < want; ++i) bufs[i].release();
       if (errno == EINTR) continue;

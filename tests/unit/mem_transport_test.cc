@@ -48,7 +48,8 @@ std::vector<int> lossy_run(uint64_t seed) {
   RecordingSink sa, sb;
   MemTransport a(1, net, 1, sa), b(2, net, 2, sb);
   for (int i = 0; i < 1000; ++i) {
-    EXPECT_TRUE(a.send(b.address(), make_pkt(pool, {static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)})));
+    EXPECT_TRUE(a.send(b.address(),
+                       make_pkt(pool, {static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)})));
     if (i % 10 == 0) net.deliver(static_cast<uint64_t>(i / 10));
   }
   net.deliver(1000);

@@ -241,7 +241,8 @@ TEST(TcpTransport, HugePayloadLenClosesOnlyThatConnection) {
   std::vector<uint8_t> evil = {0x00, 0x00, 0x60, 0xEA};  // phase 0, payload_len 60000
   raw_write(bad.get(), evil);
   raw_write(good.get(), fmp_frame(50, 0x55));
-  ASSERT_TRUE(pump_until(n.loop, [&] { return n.ss.closed.size() == 1 && n.ss.packets.size() == 1; }));
+  ASSERT_TRUE(
+      pump_until(n.loop, [&] { return n.ss.closed.size() == 1 && n.ss.packets.size() == 1; }));
   EXPECT_EQ(n.ss.closed[0], bad_addr);
   EXPECT_EQ(n.ss.packets[0].from, good_addr);
   EXPECT_EQ(n.server->stats().recv_errors, 1u);
@@ -324,7 +325,8 @@ TEST(TcpTransport, FirstFrameDeadlineClosesSilentInbound) {
   UniqueFd silent = raw_connect(port);
   UniqueFd talker = raw_connect(port);
   raw_write(talker.get(), fmp_handshake(1, 1));
-  ASSERT_TRUE(pump_until(n.loop, [&] { return n.ss.packets.size() == 1 && n.server->pool_inbound() == 2; }));
+  ASSERT_TRUE(pump_until(
+      n.loop, [&] { return n.ss.packets.size() == 1 && n.server->pool_inbound() == 2; }));
   n.server->tick(1000);  // deadline armed: 1050
   n.server->tick(1049);
   EXPECT_EQ(n.server->pool_inbound(), 2u);
@@ -397,7 +399,8 @@ TEST(TcpTransport, OutputBoundAndWritableResume) {
   const auto to = loop_v4(sock::local_of(l.get()).port());
   uint64_t accepted = 0;
   for (int i = 0; i < 400; ++i) {
-    if (t.send(to, make_pkt(pool, fmp_frame(1000 - 32, static_cast<uint8_t>(accepted))))) ++accepted;
+    if (t.send(to, make_pkt(pool, fmp_frame(1000 - 32, static_cast<uint8_t>(accepted)))))
+      ++accepted;
     t.flush();
     loop.run_once(0);
   }
@@ -461,6 +464,37 @@ TEST(TcpTransport, SinkMayCloseTheConnectionFromOnPacket) {
   EXPECT_EQ(n.ss.packets.size(), 1u);  // nothing delivered after the close
   EXPECT_EQ(n.server->pool_inbound(), 0u);
   EXPECT_EQ(n.pool.available(), n.pool.total());
+}
+
+}  // namespace
+}  // namespace fips
+
+namespace fips {
+namespace {
+
+TEST(TcpTransport, PoolExhaustionDropsWholePacketsAndKeepsTheStream) {
+  EventLoop loop;
+  BufferPool spool(2, 2048, 64), cpool(64, 2048, 64);
+  RecordingSink ss, sc;
+  ss.hold = true;  // the server's consumer keeps its buffers
+  TcpTransport server(1, listen_cfg(), loop, spool, ss);
+  TcpTransport client(2, dial_cfg(), loop, cpool, sc);
+  ASSERT_TRUE(server.start().ok());
+  ASSERT_TRUE(client.start().ok());
+  const auto to = loop_v4(server.bound().port());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(client.send(to, make_pkt(cpool, fmp_frame(20, static_cast<uint8_t>(i)))));
+  client.flush();
+  ASSERT_TRUE(pump_until(loop, [&] { return server.stats().packets_recv == 5; }));
+  EXPECT_EQ(ss.packets.size(), 2u);
+  EXPECT_EQ(server.stats().pool_exhausted, 3u);
+  // Buffers back: later packets flow again on the same connection.
+  ss.held.clear();
+  ASSERT_TRUE(client.send(to, make_pkt(cpool, fmp_frame(20, 9))));
+  client.flush();
+  ASSERT_TRUE(pump_until(loop, [&] { return ss.packets.size() == 3; }));
+  EXPECT_EQ(ss.packets[2].data[4], 9);
+  EXPECT_EQ(server.stats().recv_errors, 0u);
 }
 
 }  // namespace

@@ -28,8 +28,8 @@ struct RecvPacket {
 class RecordingSink : public TransportSink {
  public:
   void on_packet(TransportId tid, const TransportAddr& from, PacketBuf&& pkt) override {
-    packets.push_back({tid, from, std::vector<uint8_t>(pkt.data(), pkt.data() + pkt.size()),
-                       pkt.headroom()});
+    packets.push_back(
+        {tid, from, std::vector<uint8_t>(pkt.data(), pkt.data() + pkt.size()), pkt.headroom()});
     if (hold) held.push_back(std::move(pkt));
     if (on_packet_hook) on_packet_hook(from);
   }
@@ -46,8 +46,7 @@ class RecordingSink : public TransportSink {
 };
 
 // Runs the loop in short rounds until pred() holds or ~timeout_ms passed.
-inline bool pump_until(EventLoop& loop, const std::function<bool()>& pred,
-                       int timeout_ms = 3000) {
+inline bool pump_until(EventLoop& loop, const std::function<bool()>& pred, int timeout_ms = 3000) {
   const uint64_t end = monotonic_ms() + static_cast<uint64_t>(timeout_ms);
   while (!pred()) {
     if (monotonic_ms() > end) return false;

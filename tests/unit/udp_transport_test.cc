@@ -138,7 +138,8 @@ TEST(UdpTransport, ThousandDatagramsAllDeliveredOrCounted) {
     ASSERT_TRUE(a.send(b.bound(), make_pkt(pool, m)));
   }
   a.flush();
-  pump_until(loop, [&] { return sb.packets.size() + b.stats().pool_exhausted >= kN && a.queued() == 0; });
+  pump_until(loop,
+             [&] { return sb.packets.size() + b.stats().pool_exhausted >= kN && a.queued() == 0; });
   EXPECT_EQ(a.stats().packets_sent + a.stats().send_errors + a.stats().queue_full,
             static_cast<uint64_t>(kN));
   // Every datagram the kernel accepted arrived (loopback, 2 MiB buffer).
@@ -177,7 +178,8 @@ TEST(UdpTransport, DropsPunchMagicSilently) {
   raw_send(p.b, {0x4E, 0x50, 0x54, 0x43, 0xAA});  // probe
   raw_send(p.b, {0x4E, 0x50, 0x54, 0x41});        // ack
   raw_send(p.b, {0x4E, 0x50, 0x54, 0x42, 0x00});  // not magic
-  ASSERT_TRUE(pump_until(p.loop, [&] { return p.sb.packets.size() == 1 && p.b.punch_dropped() == 2; }));
+  ASSERT_TRUE(
+      pump_until(p.loop, [&] { return p.sb.packets.size() == 1 && p.b.punch_dropped() == 2; }));
   pump_for(p.loop, 20);
   ASSERT_EQ(p.sb.packets.size(), 1u);
   EXPECT_EQ(p.sb.packets[0].data[3], 0x42);
@@ -190,7 +192,8 @@ TEST(UdpTransport, CountsTruncatedDatagrams) {
   Pair p("127.0.0.1:0", "127.0.0.1:0", 100);  // receive size 200
   raw_send(p.b, std::vector<uint8_t>(300, 1));
   raw_send(p.b, std::vector<uint8_t>(200, 2));
-  ASSERT_TRUE(pump_until(p.loop, [&] { return p.b.stats().truncated == 1 && p.sb.packets.size() == 1; }));
+  ASSERT_TRUE(
+      pump_until(p.loop, [&] { return p.b.stats().truncated == 1 && p.sb.packets.size() == 1; }));
   EXPECT_EQ(p.sb.packets[0].data.size(), 200u);
 }
 
@@ -203,7 +206,8 @@ TEST(UdpTransport, PoolExhaustionIsCountedAndDrained) {
   UdpTransport b(2, cfg_at("127.0.0.1:0"), loop, pool_b, sb);
   ASSERT_TRUE(a.start().ok());
   ASSERT_TRUE(b.start().ok());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a.send(b.bound(), make_pkt(pool_a, {static_cast<uint8_t>(i)})));
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(a.send(b.bound(), make_pkt(pool_a, {static_cast<uint8_t>(i)})));
   a.flush();
   ASSERT_TRUE(pump_until(loop, [&] { return b.stats().packets_recv == 5; }));
   EXPECT_EQ(sb.packets.size(), 2u);
@@ -240,13 +244,15 @@ TEST(UdpTransport, EagainKeepsBacklogAndResumesOnWritable) {
   UdpTransport b(2, cfg_at("127.0.0.1:0"), loop, pool, sb);
   ASSERT_TRUE(a.start().ok());
   ASSERT_TRUE(b.start().ok());
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(a.send(b.bound(), make_pkt(pool, {static_cast<uint8_t>(i)})));
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(a.send(b.bound(), make_pkt(pool, {static_cast<uint8_t>(i)})));
   a.flush();
   EXPECT_TRUE(a.write_blocked());
   EXPECT_EQ(a.queued(), 10u);
   // While blocked, sends keep queueing without a syscall per packet.
   const int calls = a.calls;
-  for (int i = 10; i < 100; ++i) ASSERT_TRUE(a.send(b.bound(), make_pkt(pool, {static_cast<uint8_t>(i)})));
+  for (int i = 10; i < 100; ++i)
+    ASSERT_TRUE(a.send(b.bound(), make_pkt(pool, {static_cast<uint8_t>(i)})));
   a.flush();
   EXPECT_EQ(a.calls, calls);
   EXPECT_EQ(a.queued(), 100u);
@@ -265,7 +271,8 @@ TEST(UdpTransport, QueueFullDropsAndCounts) {
   FlakyUdp a(1, cfg_at("127.0.0.1:0", 200), loop, pool, sa);
   ASSERT_TRUE(a.start().ok());
   const auto dst = *TransportAddr::parse("127.0.0.1:9");
-  for (size_t i = 0; i < UdpTransport::kSendQueue; ++i) ASSERT_TRUE(a.send(dst, make_pkt(pool, {1})));
+  for (size_t i = 0; i < UdpTransport::kSendQueue; ++i)
+    ASSERT_TRUE(a.send(dst, make_pkt(pool, {1})));
   EXPECT_FALSE(a.send(dst, make_pkt(pool, {1})));
   EXPECT_EQ(a.stats().queue_full, 1u);
   a.stop();  // drops the backlog back into the pool
