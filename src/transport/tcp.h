@@ -2,7 +2,10 @@
 // remote address (outbound: the dialled address, inbound: the peer's
 // ip:port), FMP packets delimited by StreamDeframer, non-blocking connect on
 // send, bounded per-connection output, all driven by the EventLoop and a
-// once-a-second tick() for deadlines.
+// once-a-second tick() for deadlines. Sink callbacks on_connect_failed and
+// on_connection_closed are queued and delivered at the end of the
+// transport's own event handlers or in tick(), never from inside send(),
+// flush() or close_connection(), so callers may use the transport freely.
 // Not here: framing rules (transport/framing), FMP/peer logic, DNS.
 #pragma once
 
