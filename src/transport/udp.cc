@@ -1,0 +1,247 @@
+#include "transport/udp.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "transport/sockopt.h"
+
+namespace fips {
+
+bool is_punch_packet(const uint8_t* data, size_t len) {
+  if (len < 4) return false;
+  const uint32_t magic = (uint32_t{data[0]} << 24) | (uint32_t{data[1]} << 16) |
+                         (uint32_t{data[2]} << 8) | uint32_t{data[3]};
+  return magic == 0x4E505443u || magic == 0x4E505441u;
+}
+
+struct UdpTransport::SendState {
+  std::array<Slot, kSendQueue> ring;
+  std::array<mmsghdr, kSendBatch> msgs;
+  std::array<iovec, kSendBatch> iov;
+  std::array<sockaddr_storage, kSendBatch> sa;
+};
+
+UdpTransport::UdpTransport(TransportId id, const UdpTransportConfig& cfg, EventLoop& loop,
+                           BufferPool& pool, TransportSink& sink)
+    : Transport(id), cfg_(cfg), loop_(loop), pool_(pool), sink_(sink) {}
+
+UdpTransport::~UdpTransport() {
+  stop();
+}
+
+Result<void, std::string> UdpTransport::start() {
+  if (state_ == TransportState::kUp) return Err{std::string("udp transport already started")};
+  auto fail = [this](std::string msg) -> Result<void, std::string> {
+    fd_.reset();
+    state_ = TransportState::kFailed;
+    return Err{std::move(msg)};
+  };
+  // outbound_only ignores bind_addr and takes an ephemeral v4 port (reference).
+  const std::string bind_s = cfg_.outbound_only ? std::string("0.0.0.0:0") : cfg_.bind_addr;
+  auto addr = TransportAddr::parse(bind_s);
+  if (!addr)
+    return fail("udp bind_addr '" + bind_s +
+                "' is not an IP:port (e.g. \"0.0.0.0:2121\" or \"[::]:2121\")");
+  const size_t room = pool_.buf_size() - pool_.default_headroom();
+  if (room < cfg_.mtu)
+    return fail("udp mtu " + std::to_string(cfg_.mtu) + " exceeds the packet buffer size (" +
+                std::to_string(room) + " bytes after headroom)");
+  if (cfg_.mtu < 32) return fail("udp mtu " + std::to_string(cfg_.mtu) + " is below 32");
+
+  v6_socket_ = addr->is_v6();
+  fd_ = sock::open(v6_socket_ ? AF_INET6 : AF_INET, SOCK_DGRAM);
+  if (!fd_) return fail(sock::errno_msg("udp socket", errno));
+  const int zero = 0;
+  if (v6_socket_ && ::setsockopt(fd_.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) != 0)
+    return fail(sock::errno_msg("udp IPV6_V6ONLY=0", errno));
+  // No SO_REUSEADDR/SO_REUSEPORT (the reference sets both): on Linux they let
+  // a second daemon bind the same UDP port silently and split the traffic;
+  // without them that is a clear EADDRINUSE. UDP has no TIME_WAIT to skip.
+  sock::set_buffers(fd_.get(), cfg_.recv_buf_size, cfg_.send_buf_size);
+
+  sockaddr_storage ss{};
+  const socklen_t len = addr->to_sockaddr(ss, v6_socket_);
+  if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0)
+    return fail(sock::errno_msg(("udp bind " + bind_s).c_str(), errno));
+  bound_ = sock::local_of(fd_.get());
+
+  recv_size_ = std::min<size_t>(size_t{cfg_.mtu} + kRecvSlack, room);
+  if (!send_) send_ = std::make_unique<SendState>();
+  if (!scratch_) scratch_ = std::make_unique<uint8_t[]>(size_t{cfg_.mtu} + kRecvSlack);
+  if (!loop_.add(fd_.get(), EPOLLIN, [this](uint32_t ev) { on_event(ev); }))
+    return fail(sock::errno_msg("udp epoll add", errno));
+  registered_ = true;
+  blocked_ = false;
+  state_ = TransportState::kUp;
+  return {};
+}
+
+void UdpTransport::stop() {
+  if (registered_) loop_.remove(fd_.get());
+  registered_ = false;
+  fd_.reset();
+  while (q_len_ > 0) drop_head();
+  if (state_ == TransportState::kUp) state_ = TransportState::kStopped;
+}
+
+std::string UdpTransport::local_addr() const {
+  return bound_.valid() ? bound_.str() : "";
+}
+
+bool UdpTransport::send(const TransportAddr& to, PacketBuf&& pkt) {
+  PacketBuf p = std::move(pkt);  // consumed (released) on every refusal
+  if (state_ != TransportState::kUp || !p.valid()) {
+    ++stats_.send_errors;
+    return false;
+  }
+  if (p.size() > cfg_.mtu) {
+    ++stats_.mtu_exceeded;
+    return false;
+  }
+  // Synthetic addresses, and IPv6 destinations from an IPv4 socket, have no route.
+  if (!(to.is_v4() || (to.is_v6() && v6_socket_))) {
+    ++stats_.send_errors;
+    return false;
+  }
+  if (q_len_ == kSendQueue) {
+    ++stats_.queue_full;
+    return false;
+  }
+  Slot& s = send_->ring[(q_head_ + q_len_) % kSendQueue];
+  s.pkt = std::move(p);
+  s.to = to;
+  ++q_len_;
+  if (!blocked_ && q_len_ >= kSendBatch) flush();
+  return true;
+}
+
+void UdpTransport::drop_head() {
+  send_->ring[q_head_].pkt.release();
+  q_head_ = (q_head_ + 1) % kSendQueue;
+  --q_len_;
+}
+
+int UdpTransport::sys_sendmmsg(int fd, mmsghdr* msgs, unsigned n) {
+  return ::sendmmsg(fd, msgs, n, MSG_DONTWAIT);
+}
+
+void UdpTransport::flush() {
+  if (!fd_) return;
+  SendState& st = *send_;
+  while (q_len_ > 0 && !blocked_) {
+    const size_t n = std::min(q_len_, kSendBatch);
+    for (size_t i = 0; i < n; ++i) {
+      Slot& s = st.ring[(q_head_ + i) % kSendQueue];
+      const socklen_t salen = s.to.to_sockaddr(st.sa[i], v6_socket_);
+      st.iov[i].iov_base = s.pkt.data();
+      st.iov[i].iov_len = s.pkt.size();
+      st.msgs[i] = mmsghdr{};
+      st.msgs[i].msg_hdr.msg_name = &st.sa[i];
+      st.msgs[i].msg_hdr.msg_namelen = salen;
+      st.msgs[i].msg_hdr.msg_iov = &st.iov[i];
+      st.msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int r = sys_sendmmsg(fd_.get(), st.msgs.data(), static_cast<unsigned>(n));
+    if (r > 0) {
+      for (int i = 0; i < r; ++i) {
+        ++stats_.packets_sent;
+        stats_.bytes_sent += st.ring[q_head_].pkt.size();
+        drop_head();
+      }
+      continue;
+    }
+    const int err = r < 0 ? errno : EAGAIN;
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      set_blocked(true);  // keep the backlog; resume on EPOLLOUT
+      break;
+    }
+    // sendmmsg reports the first failing message; drop just that one.
+    ++stats_.send_errors;
+    drop_head();
+  }
+}
+
+void UdpTransport::set_blocked(bool blocked) {
+  blocked_ = blocked;
+  if (registered_) loop_.modify(fd_.get(), EPOLLIN | (blocked ? uint32_t{EPOLLOUT} : 0u));
+}
+
+void UdpTransport::on_event(uint32_t events) {
+  if (events & EPOLLERR) (void)sock::take_error(fd_.get());
+  if ((events & EPOLLOUT) && blocked_) on_writable();
+  if (events & EPOLLIN) on_readable();
+}
+
+void UdpTransport::on_writable() {
+  set_blocked(false);
+  flush();
+}
+
+void UdpTransport::on_readable() {
+  std::array<PacketBuf, kRecvBatch> bufs;
+  std::array<mmsghdr, kRecvBatch> msgs;
+  std::array<iovec, kRecvBatch> iov;
+  std::array<sockaddr_storage, kRecvBatch> from;
+  size_t total = 0;
+  bool delivered = false;
+  while (total < kMaxRecvPerEvent && fd_) {
+    const size_t want = std::min(kRecvBatch, kMaxRecvPerEvent - total);
+    for (size_t i = 0; i < want; ++i) {
+      // Check available() first so the pool's own exhaustion counter only
+      // moves when a datagram really had to be dropped.
+      if (pool_.available() > 0) bufs[i] = pool_.acquire();
+      iov[i].iov_base = bufs[i] ? bufs[i].data() : scratch_.get();
+      iov[i].iov_len = bufs[i] ? recv_size_ : size_t{cfg_.mtu} + kRecvSlack;
+      msgs[i] = mmsghdr{};
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int r =
+        ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+    if (r < 0) {
+      for (size_t i = 0; i < want; ++i) bufs[i].release();
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) ++stats_.recv_errors;
+      break;
+    }
+    const auto got = static_cast<size_t>(r);
+    for (size_t i = got; i < want; ++i) bufs[i].release();  // back before the sink runs
+    for (size_t i = 0; i < got; ++i) {
+      const size_t len = msgs[i].msg_len;
+      ++stats_.packets_recv;
+      stats_.bytes_recv += len;
+      const auto* data = static_cast<const uint8_t*>(iov[i].iov_base);
+      if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        ++stats_.truncated;
+        bufs[i].release();
+        continue;
+      }
+      if (is_punch_packet(data, len)) {
+        ++punch_dropped_;
+        bufs[i].release();
+        continue;
+      }
+      if (!bufs[i]) {
+        ++stats_.pool_exhausted;
+        continue;
+      }
+      (void)bufs[i].push_back(len);  // len <= recv_size_ <= tailroom
+      const TransportAddr src = TransportAddr::from_sockaddr(
+          reinterpret_cast<const sockaddr*>(&from[i]), msgs[i].msg_hdr.msg_namelen);
+      sink_.on_packet(id_, src, std::move(bufs[i]));
+      delivered = true;
+    }
+    total += got;
+    if (got < want) break;  // drained
+  }
+  if (delivered) sink_.on_burst_end();
+}
+
+}  // namespace fips
