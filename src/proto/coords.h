@@ -64,3 +64,32 @@ inline void write_coords(Writer& w, const CoordsView& c) {
 }
 
 }  // namespace fips
+
+namespace fips {
+
+// Tree distance between two coordinates (self -> root lists), as the
+// reference computes it: different roots (or an empty list) -> UINT64_MAX;
+// else (depth_a - lca_depth) + (depth_b - lca_depth), where the LCA is the
+// deepest common suffix entry. Works on any two random-access ranges of
+// NodeAddr (Coords, or CoordsView via at()).
+template <class A, class B>
+uint64_t tree_distance(const A& a, size_t na, const B& b, size_t nb) {
+  if (na == 0 || nb == 0) return UINT64_MAX;
+  if (!(a(na - 1) == b(nb - 1))) return UINT64_MAX;
+  size_t common = 0;
+  while (common < na && common < nb && a(na - 1 - common) == b(nb - 1 - common)) ++common;
+  const size_t lca_depth = common - 1;
+  return (na - 1 - lca_depth) + (nb - 1 - lca_depth);
+}
+
+inline uint64_t tree_distance(const Coords& a, const Coords& b) {
+  return tree_distance([&](size_t i) { return a[i]; }, a.size(),
+                       [&](size_t i) { return b[i]; }, b.size());
+}
+
+inline uint64_t tree_distance(const Coords& a, const CoordsView& b) {
+  return tree_distance([&](size_t i) { return a[i]; }, a.size(),
+                       [&](size_t i) { return b.at(i); }, b.size());
+}
+
+}  // namespace fips
