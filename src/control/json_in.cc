@@ -178,7 +178,8 @@ struct Number {
 
 class Parser {
  public:
-  explicit Parser(std::string_view s) : s_(s) {}
+  explicit Parser(std::string_view s, FloatParsing floats = FloatParsing::kSerdeDefault)
+      : s_(s), floats_(floats) {}
 
   Result<ControlRequest, std::string> request() {
     ControlRequest req;
@@ -671,10 +672,16 @@ class Parser {
       case '-':
       case '0': case '1': case '2': case '3': case '4':
       case '5': case '6': case '7': case '8': case '9': {
+        const size_t start = i_;
         const bool positive = c != '-';
         if (!positive) ++i_;
         Number n;
         ok = parse_integer(positive, n);
+        if (ok && n.kind == Number::kF64 && floats_ == FloatParsing::kCorrectlyRounded) {
+          const std::string text(s_.substr(start, i_ - start));
+          const double exact = std::strtod(text.c_str(), nullptr);
+          if (std::isfinite(exact)) n.f = exact;
+        }
         if (ok) out = n.to_json();
         break;
       }
@@ -932,6 +939,7 @@ class Parser {
   std::string_view s_;
   size_t i_ = 0;
   int depth_ = 128;
+  FloatParsing floats_;
   std::optional<Error> err_;
 };
 
@@ -977,8 +985,8 @@ Result<ControlRequest, std::string> parse_control_request(std::string_view line)
   return Parser(rust_trim(line)).request();
 }
 
-Result<nlohmann::json, std::string> parse_json_value(std::string_view text) {
-  return Parser(text).value();
+Result<nlohmann::json, std::string> parse_json_value(std::string_view text, FloatParsing floats) {
+  return Parser(text, floats).value();
 }
 
 }  // namespace fips

@@ -29,10 +29,21 @@ struct ControlRequest {
 // "invalid request: "). `line` should be valid UTF-8 (the server checks).
 [[nodiscard]] Result<ControlRequest, std::string> parse_control_request(std::string_view line);
 
+// How non-integer numbers become doubles.
+enum class FloatParsing {
+  // serde_json without its `float_roundtrip` feature (the reference's build):
+  // significand * or / a power of ten, which can be 1 ulp off for 16+
+  // significant digits (0.010000000000000009 reads as 0.010000000000000007).
+  // fipsctl uses this so it prints what the reference fipsctl prints.
+  kSerdeDefault,
+  // Correctly rounded (strtod), i.e. serde_json with `float_roundtrip`.
+  kCorrectlyRounded,
+};
+
 // serde_json::from_str::<Value>(text): integers become uint64/int64, other
-// numbers double (parsed with serde_json's default, not always correctly
-// rounded, algorithm); duplicate object keys keep the last value.
-[[nodiscard]] Result<nlohmann::json, std::string> parse_json_value(std::string_view text);
+// numbers double; duplicate object keys keep the last value.
+[[nodiscard]] Result<nlohmann::json, std::string> parse_json_value(
+    std::string_view text, FloatParsing floats = FloatParsing::kSerdeDefault);
 
 // Rust's str::trim (Unicode White_Space at both ends).
 std::string_view rust_trim(std::string_view s);
