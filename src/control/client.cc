@@ -224,10 +224,14 @@ std::optional<std::string> check_connect_address(std::string_view address,
                                                  std::string_view transport) {
   const bool checked = transport == "udp" || transport == "tcp" || transport == "ethernet";
   if (!checked || !is_fips_mesh_address(address)) return std::nullopt;
-  return "'" + std::string(address) + "' is a FIPS mesh address (fd00::/8), not a reachable " +
-         std::string(transport) +
-         " endpoint.\nProvide the peer's routable IP/hostname and port (e.g., '192.0.2.1:2121' "
-         "or 'peer.example.com:2121').";
+  std::string msg = "'";
+  msg.append(address);
+  msg += "' is a FIPS mesh address (fd00::/8), not a reachable ";
+  msg.append(transport);
+  msg +=
+      " endpoint.\nProvide the peer's routable IP/hostname and port (e.g., '192.0.2.1:2121' "
+      "or 'peer.example.com:2121').";
+  return msg;
 }
 
 std::optional<std::string> lookup_hosts_npub(const std::string& hosts_path, std::string_view name) {
