@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "control/client.h"
 #include "control/commands.h"
 #include "control/json_in.h"
 #include "control/json_out.h"
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (reader.outcome() == RequestReader::Outcome::kLine) {
     auto req = parse_control_request(reader.line());
     if (req.ok()) {
-      const std::string wire = build_command_request(req->command, req->params_ptr() ? *req->params_ptr() : nlohmann::json());
+      const nlohmann::json params = req->params_ptr() ? *req->params_ptr() : nlohmann::json();
+      const std::string wire = build_command_request(req->command, params);
       if (wire.empty() || wire.back() != '\n') std::abort();
       (void)parse_connect_params(req->params_ptr());
       (void)parse_disconnect_params(req->params_ptr());

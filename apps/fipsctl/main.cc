@@ -69,6 +69,10 @@ int main(int argc, char** argv) {
       socket_path = a.substr(9);
       continue;
     }
+    if (a.size() > 2 && a.rfind("-s", 0) == 0) {  // -sPATH / -s=PATH, as clap accepts
+      socket_path = a.substr(a[2] == '=' ? 3 : 2);
+      continue;
+    }
     if (a.size() > 1 && a[0] == '-')
       return usage_error("unexpected argument '" + a + "' found", "fipsctl [OPTIONS] <COMMAND>");
     break;
