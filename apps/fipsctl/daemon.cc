@@ -6,8 +6,8 @@
 #include <string_view>
 #include <utility>
 
-#include "fipsctl.h"
 #include "control/client.h"
+#include "fipsctl.h"
 
 namespace fipsctl {
 namespace {
@@ -50,7 +50,9 @@ int run(const std::string& socket_path, const std::string& request) {
   return o.exit_code;
 }
 
-bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
+bool is_help(const std::string& a) {
+  return a == "-h" || a == "--help";
+}
 
 // Splits positionals from flags; only -h/--help is known. Returns 0 to go on,
 // otherwise the exit code (help printed, or usage error).
@@ -99,8 +101,9 @@ int cmd_show(const std::string& socket_path, const Args& args) {
     name.resize(16, ' ');
     help += "  " + name + e.about + "\n";
   }
-  help += "  help            Print this message or the help of the given subcommand(s)\n\n"
-          "Options:\n  -h, --help  Print help\n";
+  help +=
+      "  help            Print this message or the help of the given subcommand(s)\n\n"
+      "Options:\n  -h, --help  Print help\n";
   if (args.empty() || is_help(args[0]) || args[0] == "help") {
     if (!args.empty()) {
       std::fputs(help.c_str(), stdout);

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "fipsctl.h"
 #include "config/keyfile.h"
+#include "fipsctl.h"
 #include "identity/identity.h"
 #include "util/hex.h"
 
@@ -96,7 +96,8 @@ int cmd_identity(const Args& args) {
   bool as_pubkey = false;
   std::string key;
   for (const std::string& a : args) {
-    if (a == "--pubkey") as_pubkey = true;
+    if (a == "--pubkey")
+      as_pubkey = true;
     else if (a == "-h" || a == "--help") {
       std::puts(
           "Show npub, node_addr and IPv6 address for a key\n\n"
@@ -108,17 +109,18 @@ int cmd_identity(const Args& args) {
           "      --pubkey  Treat 64 hex characters as an x-only public key\n"
           "  -h, --help    Print help");
       return 0;
-    }
-    else if (key.empty()) key = a;
+    } else if (key.empty())
+      key = a;
     else {
-      return usage_error("unexpected argument '" + a + "' found", "fipsctl identity [--pubkey] <KEY>");
+      return usage_error("unexpected argument '" + a + "' found",
+                         "fipsctl identity [--pubkey] <KEY>");
     }
   }
   if (key.empty())
     return usage_error("the following required arguments were not provided:\n  <KEY>",
                        "fipsctl identity [--pubkey] <KEY>");
-  const bool looks_public = key.rfind("npub1", 0) == 0 || key.size() == 66 ||
-                            (as_pubkey && key.size() == 64);
+  const bool looks_public =
+      key.rfind("npub1", 0) == 0 || key.size() == 66 || (as_pubkey && key.size() == 64);
   if (looks_public) {
     auto p = PeerIdentity::parse(key);
     if (!p) {

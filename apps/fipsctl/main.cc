@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "fipsctl.h"
 #include "control/paths.h"
+#include "fipsctl.h"
 #include "version.h"
 
 namespace fipsctl {

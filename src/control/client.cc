@@ -77,7 +77,9 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
-bool parse_u16(std::string_view s) { return all_digits(s) && s.size() <= 5 && std::stoul(std::string(s)) <= 65535; }
+bool parse_u16(std::string_view s) {
+  return all_digits(s) && s.size() <= 5 && std::stoul(std::string(s)) <= 65535;
+}
 
 // SocketAddrV6's FromStr: "[v6]:port" or "[v6%scope]:port" (numeric scope).
 bool parse_socket_v6(std::string_view s, in6_addr& out) {
@@ -126,8 +128,7 @@ std::string build_command_request(std::string_view command, const nlohmann::json
 }
 
 Result<nlohmann::json, std::string> send_control_request(const std::string& socket_path,
-                                                         std::string_view request,
-                                                         int timeout_ms) {
+                                                         std::string_view request, int timeout_ms) {
   int err = 0;
   UniqueFd fd(connect_unix(socket_path, timeout_ms, err));
   if (!fd) {

@@ -26,17 +26,30 @@ void append_scalar(std::string& out, const nlohmann::json& v) {
   using T = nlohmann::json::value_t;
   switch (v.type()) {
     case T::null:
-    case T::discarded: out += "null"; return;
-    case T::boolean: out += v.get<bool>() ? "true" : "false"; return;
-    case T::number_integer: append_i64(out, v.get<int64_t>()); return;
-    case T::number_unsigned: append_u64(out, v.get<uint64_t>()); return;
-    case T::number_float: append_f64(out, v.get<double>()); return;
-    case T::string: append_json_string(out, v.get_ref<const std::string&>()); return;
+    case T::discarded:
+      out += "null";
+      return;
+    case T::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      return;
+    case T::number_integer:
+      append_i64(out, v.get<int64_t>());
+      return;
+    case T::number_unsigned:
+      append_u64(out, v.get<uint64_t>());
+      return;
+    case T::number_float:
+      append_f64(out, v.get<double>());
+      return;
+    case T::string:
+      append_json_string(out, v.get_ref<const std::string&>());
+      return;
     case T::binary:  // never produced by our builders; keep the output valid
       out += "null";
       return;
     case T::object:
-    case T::array: return;  // handled by the callers
+    case T::array:
+      return;  // handled by the callers
   }
 }
 
@@ -160,13 +173,27 @@ void append_json_string(std::string& out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";

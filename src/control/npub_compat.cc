@@ -19,8 +19,7 @@ int fe32(char c) {
 }
 
 uint32_t polymod_step(uint32_t chk, uint8_t v) {
-  static constexpr uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
-                                       0x2a1462b3};
+  static constexpr uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
   const uint32_t top = chk >> 25;
   chk = ((chk & 0x1ffffff) << 5) ^ v;
   for (int i = 0; i < 5; ++i)
@@ -28,8 +27,12 @@ uint32_t polymod_step(uint32_t chk, uint8_t v) {
   return chk;
 }
 
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
 
 // UncheckedHrpstring::new: character checks, separator, Hrp::parse.
 bool parse_hrpstring(std::string_view s, std::string_view& hrp, std::string_view& data) {
@@ -43,8 +46,10 @@ bool parse_hrpstring(std::string_view s, std::string_view& hrp, std::string_view
     } else if (in_data && (static_cast<unsigned char>(c) >= 0x80 || fe32(c) < 0)) {
       return false;  // non-ASCII (any byte of it) or not in the charset
     }
-    if (is_upper(c)) has_upper = true;
-    else if (is_lower(c)) has_lower = true;
+    if (is_upper(c))
+      has_upper = true;
+    else if (is_lower(c))
+      has_lower = true;
   }
   if ((has_upper && has_lower) || sep == std::string_view::npos) return false;
   hrp = s.substr(0, sep);
@@ -78,7 +83,8 @@ bool checksum_ok(std::string_view whole, std::string_view hrp, std::string_view 
 
 Result<PeerIdentity, std::string> decode_npub_compat(std::string_view s) {
   std::string_view hrp, data;
-  if (!parse_hrpstring(s, hrp, data)) return Err{std::string("bech32 decoding error: parsing failed")};
+  if (!parse_hrpstring(s, hrp, data))
+    return Err{std::string("bech32 decoding error: parsing failed")};
   if (!checksum_ok(s, hrp, data, kBech32mConst) && !checksum_ok(s, hrp, data, kBech32Const))
     return Err{std::string("bech32 decoding error: no valid bech32 or bech32m checksum")};
 

@@ -7,15 +7,15 @@ namespace fips {
 using nlohmann::json;
 
 const std::array<std::string_view, 26> kForwardingCounters = {
-    "decode_error_bytes",        "decode_error_packets",      "delivered_bytes",
-    "delivered_packets",         "drop_mtu_exceeded_bytes",   "drop_mtu_exceeded_packets",
-    "drop_no_route_bytes",       "drop_no_route_packets",     "drop_send_error_bytes",
-    "drop_send_error_packets",   "forwarded_bytes",           "forwarded_packets",
-    "originated_bytes",          "originated_packets",        "received_bytes",
-    "received_packets",          "route_crosslink_ascend",    "route_crosslink_descend",
-    "route_direct_peer",         "route_tree_down",           "route_tree_down_cross",
-    "route_tree_up",             "ttl_exhausted_bytes",       "ttl_exhausted_packets",
-    "warm_malformed_bytes",      "warm_malformed_packets",
+    "decode_error_bytes",      "decode_error_packets",    "delivered_bytes",
+    "delivered_packets",       "drop_mtu_exceeded_bytes", "drop_mtu_exceeded_packets",
+    "drop_no_route_bytes",     "drop_no_route_packets",   "drop_send_error_bytes",
+    "drop_send_error_packets", "forwarded_bytes",         "forwarded_packets",
+    "originated_bytes",        "originated_packets",      "received_bytes",
+    "received_packets",        "route_crosslink_ascend",  "route_crosslink_descend",
+    "route_direct_peer",       "route_tree_down",         "route_tree_down_cross",
+    "route_tree_up",           "ttl_exhausted_bytes",     "ttl_exhausted_packets",
+    "warm_malformed_bytes",    "warm_malformed_packets",
 };
 
 const std::array<std::string_view, 6> kSparklineSeries = {

@@ -35,11 +35,15 @@ RequestReader::Outcome RequestReader::outcome() const {
 
 const char* RequestReader::message(Outcome o) {
   switch (o) {
-    case Outcome::kEmpty: return "empty request";
-    case Outcome::kTooLarge: return "read error: request too large";
-    case Outcome::kInvalidUtf8: return "read error: stream did not contain valid UTF-8";
+    case Outcome::kEmpty:
+      return "empty request";
+    case Outcome::kTooLarge:
+      return "read error: request too large";
+    case Outcome::kInvalidUtf8:
+      return "read error: stream did not contain valid UTF-8";
     case Outcome::kPending:
-    case Outcome::kLine: break;
+    case Outcome::kLine:
+      break;
   }
   return "";
 }

@@ -43,7 +43,7 @@ class RequestReader {
  private:
   std::string buf_;
   size_t total_ = 0;
-  bool ended_ = false;  // newline seen, EOF, or hard cap reached
+  bool ended_ = false;   // newline seen, EOF, or hard cap reached
   bool capped_ = false;  // stopped at kHardCap without seeing the end
   Utf8Stream utf8_;
 };

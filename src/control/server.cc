@@ -132,8 +132,10 @@ void ControlServer::on_conn_event(uint64_t id, uint32_t /*events*/) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   Conn& c = *it->second;
-  if (c.phase == Conn::Phase::kReading) read_request(c);
-  else if (c.phase == Conn::Phase::kWriting) write_some(c);
+  if (c.phase == Conn::Phase::kReading)
+    read_request(c);
+  else if (c.phase == Conn::Phase::kWriting)
+    write_some(c);
   rearm_timer();
 }
 
@@ -179,8 +181,10 @@ void ControlServer::finish_request(Conn& c) {
 void ControlServer::complete(uint64_t ticket, ControlReply reply) {
   auto it = conns_.find(ticket);
   if (it == conns_.end() || it->second->phase != Conn::Phase::kWaiting) return;
-  if (reply.ok()) respond(*it->second, ok_response_line(reply.value()), false);
-  else respond(*it->second, error_response_line(reply.error()), true);
+  if (reply.ok())
+    respond(*it->second, ok_response_line(reply.value()), false);
+  else
+    respond(*it->second, error_response_line(reply.error()), true);
   rearm_timer();
 }
 
@@ -207,8 +211,8 @@ void ControlServer::write_some(Conn& c) {
         loop_.modify(c.fd.get(), EPOLLOUT);
       } else {
         const uint64_t id = c.id;
-        c.in_loop = loop_.add(c.fd.get(), EPOLLOUT,
-                              [this, id](uint32_t ev) { on_conn_event(id, ev); });
+        c.in_loop =
+            loop_.add(c.fd.get(), EPOLLOUT, [this, id](uint32_t ev) { on_conn_event(id, ev); });
         if (!c.in_loop) break;  // cannot wait for writability: give up
       }
       return;

@@ -49,13 +49,13 @@ struct ControlServerOptions {
 
 struct ControlServerStats {
   uint64_t accepted = 0;
-  uint64_t responses = 0;       // response lines fully written
-  uint64_t error_responses = 0; // of which status "error"
+  uint64_t responses = 0;        // response lines fully written
+  uint64_t error_responses = 0;  // of which status "error"
   uint64_t read_timeouts = 0;
   uint64_t reply_timeouts = 0;
   uint64_t write_failures = 0;  // write error or write timeout
   uint64_t accept_errors = 0;
-  uint64_t accept_pauses = 0;   // times the connection cap stopped accepting
+  uint64_t accept_pauses = 0;  // times the connection cap stopped accepting
 };
 
 class ControlServer {

@@ -62,7 +62,8 @@ bool socket_is_live(const std::string& path) {
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return false;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return true;
+  if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0)
+    return true;
   return errno == EAGAIN || errno == EINPROGRESS;  // listener alive, backlog full
 }
 
@@ -90,8 +91,7 @@ Result<UniqueFd, std::string> bind_unix_listener(const std::string& path, std::s
 
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
-    if (socket_is_live(path))
-      return Err{std::string(what) + " socket already in use: " + path};
+    if (socket_is_live(path)) return Err{std::string(what) + " socket already in use: " + path};
     if (::unlink(path.c_str()) != 0) return Err{os_error_string(errno)};
   }
 

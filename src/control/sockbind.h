@@ -19,7 +19,7 @@ namespace fips {
 // "control socket already in use: /run/fips/control.sock" or
 // "Permission denied (os error 13)" (Rust io::Error style).
 [[nodiscard]] Result<UniqueFd, std::string> bind_unix_listener(const std::string& path,
-                                                              std::string_view what);
+                                                               std::string_view what);
 
 // Unlinks the socket file at teardown; a missing file is fine.
 void remove_unix_socket_file(const std::string& path);

@@ -28,7 +28,7 @@ class Utf8Stream {
 
  private:
   bool ok_ = true;
-  uint8_t need_ = 0;            // continuation bytes still expected
+  uint8_t need_ = 0;               // continuation bytes still expected
   uint8_t lo_ = 0x80, hi_ = 0xBF;  // allowed range of the next continuation byte
 };
 

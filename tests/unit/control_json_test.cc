@@ -30,8 +30,8 @@ TEST(ControlJson, FloatFormatMatchesZmij) {
       {0.1, "0.1"},
       {1.0 / 3.0, "0.3333333333333333"},
       {0.00002, "0.00002"},
-      {0.00001, "0.00001"},       // exponent -5: still fixed
-      {0.000001, "1e-6"},         // exponent -6: scientific, no zero padding
+      {0.00001, "0.00001"},  // exponent -5: still fixed
+      {0.000001, "1e-6"},    // exponent -6: scientific, no zero padding
       {1e-6, "1e-6"},
       {1.5e-7, "1.5e-7"},
       {1e15, "1000000000000000.0"},  // exponent 15: still fixed
@@ -75,10 +75,13 @@ TEST(ControlJson, StringEscaping) {
   EXPECT_EQ(str("a\"b\\c"), R"("a\"b\\c")");
   EXPECT_EQ(str("\n\r\t\b\f"), R"("\n\r\t\b\f")");
   EXPECT_EQ(str(std::string("\x00\x01\x1f", 3)), R"("\u0000\u0001\u001f")");
-  EXPECT_EQ(str("/ and \x7f"), "\"/ and \x7f\"");                // no \/, DEL raw
+  EXPECT_EQ(str("/ and \x7f"), "\"/ and \x7f\"");                              // no \/, DEL raw
   EXPECT_EQ(str("caf\xc3\xa9 \xe2\x82\xac"), "\"caf\xc3\xa9 \xe2\x82\xac\"");  // raw UTF-8
-  EXPECT_EQ(str("a\xff" "b"), "\"a\xef\xbf\xbd" "b\"");             // invalid byte -> U+FFFD
-  EXPECT_EQ(str("\xe2\x82"), "\"\xef\xbf\xbd\"");                   // truncated sequence
+  EXPECT_EQ(str("a\xff"
+                "b"),
+            "\"a\xef\xbf\xbd"
+            "b\"");                                // invalid byte -> U+FFFD
+  EXPECT_EQ(str("\xe2\x82"), "\"\xef\xbf\xbd\"");  // truncated sequence
 }
 
 TEST(ControlJson, CompactAndPrettyLayout) {
@@ -163,8 +166,9 @@ TEST(ControlJson, ValueErrorsMatchSerdeJson) {
       {"\"\\udc00\"", "lone leading surrogate in hex escape at line 1 column 7"},
       {"\"\\ud800\"", "unexpected end of hex escape at line 1 column 8"},
       {"\"\\ud800\\u0041\"", "lone leading surrogate in hex escape at line 1 column 13"},
-      {"\"a\tb\"", "control character (\\u0000-\\u001F) found while parsing a string at line 1 "
-                   "column 3"},
+      {"\"a\tb\"",
+       "control character (\\u0000-\\u001F) found while parsing a string at line 1 "
+       "column 3"},
       {"1 2", "trailing characters at line 1 column 3"},
       {"{}\n x", "trailing characters at line 2 column 2"},
   };
@@ -191,10 +195,10 @@ TEST(ControlJson, ValueStringsAndNesting) {
 // Every fixture: parse the wire line, re-emit it compact (must equal the
 // wire bytes) and pretty (must equal fipsctl's output).
 TEST(ControlJson, FixturesRoundTripByteExact) {
-  const char* names[] = {"show_status", "show_peers",  "show_links",   "show_connections",
-                         "show_transports", "show_tree", "show_bloom", "show_routing",
-                         "show_cache", "show_sessions", "show_identity_cache", "connect",
-                         "disconnect"};
+  const char* names[] = {
+      "show_status",         "show_peers", "show_links",   "show_connections", "show_transports",
+      "show_tree",           "show_bloom", "show_routing", "show_cache",       "show_sessions",
+      "show_identity_cache", "connect",    "disconnect"};
   for (const char* name : names) {
     const std::string wire = test::control_fixture(std::string(name) + ".wire.json");
     const std::string pretty = test::control_fixture(std::string(name) + ".fipsctl.txt");

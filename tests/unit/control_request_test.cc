@@ -38,7 +38,8 @@ TEST(ControlRequest, InvalidRequestTextsMatchSerdeJson) {
       {R"({"command":"show_status"} x)", "trailing characters at line 1 column 27"},
       {R"({"command":"show_status")", "EOF while parsing an object at line 1 column 24"},
       {R"({"command":null})", "invalid type: null, expected a string at line 1 column 15"},
-      {R"({"command":true})", "invalid type: boolean `true`, expected a string at line 1 column 15"},
+      {R"({"command":true})",
+       "invalid type: boolean `true`, expected a string at line 1 column 15"},
       {R"({"command":-1})", "invalid type: integer `-1`, expected a string at line 1 column 13"},
       {R"({"command":1.5})",
        "invalid type: floating point `1.5`, expected a string at line 1 column 14"},
@@ -73,7 +74,8 @@ TEST(ControlRequest, AcceptedForms) {
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->params.has_value());  // null params == absent
 
-  r = parse_control_request(R"( {"extra":{"a":[1,{"b":"\u0041"}],"c":-1.5e3},"command":"c","params":[1,"x"]} )");
+  r = parse_control_request(
+      R"( {"extra":{"a":[1,{"b":"\u0041"}],"c":-1.5e3},"command":"c","params":[1,"x"]} )");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->command, "c");
   ASSERT_NE(r->params_ptr(), nullptr);
@@ -172,8 +174,9 @@ TEST(ControlRequestReader, Outcomes) {
 // ---- connect / disconnect parameters ----
 
 std::string npub_of_byte(uint8_t b) {
-  Identity id = Identity::from_secret(*SecretKey::from_bytes(std::array<uint8_t, 32>{
-      b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b}));
+  Identity id = Identity::from_secret(*SecretKey::from_bytes(
+      std::array<uint8_t, 32>{b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b,
+                              b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b}));
   return id.npub();
 }
 
@@ -310,7 +313,8 @@ TEST(ControlCommands, FixtureRequestsAndReplies) {
   EXPECT_EQ(build_command_request("connect", *connect_req->params_ptr()), lines[2] + "\n");
   auto cp = parse_connect_params(connect_req->params_ptr());
   ASSERT_TRUE(cp.ok()) << cp.error();
-  EXPECT_EQ(ok_response_line(connect_result(*cp, false)), test::control_fixture("connect.wire.json"));
+  EXPECT_EQ(ok_response_line(connect_result(*cp, false)),
+            test::control_fixture("connect.wire.json"));
 
   auto disc_req = parse_control_request(lines[3]);
   ASSERT_TRUE(disc_req.ok());
@@ -331,7 +335,8 @@ TEST(ControlCommands, FixtureRequestsAndReplies) {
   };
   EXPECT_TRUE(has(unknown_command_message("show_foo")));
   EXPECT_TRUE(has(connect_no_transport_message(cp->npub)));
-  EXPECT_TRUE(has(peer_not_found_message("npub1j6hfckec4h29yyj4t70dqw0jc0e0hfnwnmxn6akjsartptfa7kjscwmx7x")));
+  EXPECT_TRUE(has(
+      peer_not_found_message("npub1j6hfckec4h29yyj4t70dqw0jc0e0hfnwnmxn6akjsartptfa7kjscwmx7x")));
   EXPECT_TRUE(has(RequestReader::message(RequestReader::Outcome::kEmpty)));
   EXPECT_TRUE(has(RequestReader::message(RequestReader::Outcome::kTooLarge)));
   EXPECT_TRUE(has(RequestReader::message(RequestReader::Outcome::kInvalidUtf8)));
@@ -351,9 +356,9 @@ TEST(ControlClient, MeshAddressCheck) {
   for (const char* a : {"fd9d:abcd::1", "fd00::", "[fd9d:abcd::1]:2121", "[fd00::1]:8443",
                         "fd9d:abcd::1:2121", "[fd00::1%3]:2121", "[[fd00::1]]:80"})
     EXPECT_TRUE(is_fips_mesh_address(a)) << a;
-  for (const char* a : {"fc00::1", "::1", "2001:db8::1", "[2001:db8::1]:2121", "192.0.2.1:2121",
-                        "peer.example.com:2121", "coinos.pro:2121", "", "fd12::1%5",
-                        "[fd00::1]:99999x"})
+  for (const char* a :
+       {"fc00::1", "::1", "2001:db8::1", "[2001:db8::1]:2121", "192.0.2.1:2121",
+        "peer.example.com:2121", "coinos.pro:2121", "", "fd12::1%5", "[fd00::1]:99999x"})
     EXPECT_FALSE(is_fips_mesh_address(a)) << a;
   EXPECT_EQ(*check_connect_address("[fd00::1]:2121", "tcp"),
             "'[fd00::1]:2121' is a FIPS mesh address (fd00::/8), not a reachable tcp endpoint.\n"
@@ -364,7 +369,8 @@ TEST(ControlClient, MeshAddressCheck) {
 }
 
 TEST(ControlClient, RenderResponse) {
-  auto ok = render_control_response(parse_json_value(test::control_fixture("show_links.wire.json")).value());
+  auto ok = render_control_response(
+      parse_json_value(test::control_fixture("show_links.wire.json")).value());
   EXPECT_EQ(ok.exit_code, 0);
   EXPECT_EQ(ok.out, test::control_fixture("show_links.fipsctl.txt"));
   EXPECT_TRUE(ok.err.empty());

@@ -181,8 +181,8 @@ TEST_F(ControlServerTest, NormalRequestAndFipsctlClient) {
   EXPECT_EQ(render_control_response(*resp).out,
             json_pretty(show_status_data(handler_.status)) + "\n");
   auto conn = send_control_request(
-      path_, build_command_request("connect", json{{"npub", "bogus"}, {"address", "a"},
-                                                    {"transport", "udp"}}));
+      path_, build_command_request(
+                 "connect", json{{"npub", "bogus"}, {"address", "a"}, {"transport", "udp"}}));
   ASSERT_TRUE(conn.ok());
   EXPECT_EQ(render_control_response(*conn).err,
             "error: invalid peer npub 'bogus': bech32 decoding error: parsing failed\n");
@@ -203,14 +203,14 @@ TEST_F(ControlServerTest, ErrorResponsesMatchReference) {
   EXPECT_EQ(talk(path_, "{\"not_command\":1}\n"),
             err("invalid request: missing field `command` at line 1 column 17"));
   EXPECT_EQ(talk(path_, "{\"command\":\"show_foo\"}\n"), err("unknown command: show_foo"));
-  EXPECT_EQ(talk(path_, "{" + std::string(4998, 'a') + "\n"),
-            err("read error: request too large"));
+  EXPECT_EQ(talk(path_, "{" + std::string(4998, 'a') + "\n"), err("read error: request too large"));
   EXPECT_EQ(talk(path_, "\xff\xfe garbage\n"),
             err("read error: stream did not contain valid UTF-8"));
   EXPECT_EQ(talk(path_, std::string(6000, 'a') + "\xc3\n"),
             err("read error: stream did not contain valid UTF-8"));
   std::string garbage;
-  for (int k = 0; k < 3000; ++k) garbage += static_cast<char>((k * 37) & 0x7f ? (k * 37) & 0x7f : 1);
+  for (int k = 0; k < 3000; ++k)
+    garbage += static_cast<char>((k * 37) & 0x7f ? (k * 37) & 0x7f : 1);
   const std::string g = talk(path_, garbage + "\n");
   EXPECT_EQ(g.rfind("{\"status\":\"error\",\"message\":\"invalid request: ", 0), 0u) << g;
   // 4096 bytes including the newline is the largest accepted request.
