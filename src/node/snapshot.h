@@ -24,6 +24,13 @@ struct MmpSnapshot {
   std::optional<double> srtt_ms;
 };
 
+// Nostr-assisted NAT traversal state of a peer (defaults when unused).
+struct NostrTraversalSnapshot {
+  uint32_t consecutive_failures = 0;
+  std::optional<uint64_t> cooldown_until_ms;     // null when not cooling down
+  std::optional<int64_t> last_observed_skew_ms;  // null when never observed
+};
+
 struct PeerSnapshot {
   std::string npub;
   std::string node_addr;  // hex
@@ -38,6 +45,7 @@ struct PeerSnapshot {
   uint64_t last_seen_ms = 0;                  // Unix ms
   uint32_t consecutive_decrypt_failures = 0;
   uint32_t replay_suppressed = 0;
+  NostrTraversalSnapshot nostr_traversal;
   bool current_k_bit = false;
   std::optional<std::string> our_session_index;  // %08x
   bool rekey_in_progress = false;                // emitted only when true
@@ -86,7 +94,10 @@ struct TransportSnapshot {
   uint16_t mtu = 0;
   std::optional<std::string> local_addr;
   TransportStats stats;
-  uint64_t pool_inbound = 0, pool_outbound = 0;  // tcp
+  uint64_t kernel_drops = 0;                     // udp: SO_RXQ_OVFL drops
+  uint64_t pool_inbound = 0, pool_outbound = 0;  // tcp: open connections
+  uint64_t connections_established = 0;          // tcp: outbound connects that succeeded
+  uint64_t connect_timeouts = 0, connect_refused = 0;  // tcp
 };
 
 struct StatusSnapshot {

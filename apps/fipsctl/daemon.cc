@@ -1,0 +1,192 @@
+// fipsctl commands that talk to the daemon: show, acl, connect, disconnect.
+// Request bytes, output and exit codes follow the reference's fipsctl
+// (control/client.h has the shared pieces).
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "control/client.h"
+#include "fipsctl.h"
+
+namespace fipsctl {
+namespace {
+
+using namespace fips;
+
+constexpr const char* kHostsPath = "/etc/fips/hosts";
+
+struct ShowEntry {
+  const char* name;     // subcommand
+  const char* command;  // control command
+  const char* about;
+};
+
+constexpr ShowEntry kShow[] = {
+    {"status", "show_status", "Node status overview"},
+    {"peers", "show_peers", "Authenticated peers"},
+    {"links", "show_links", "Active links"},
+    {"tree", "show_tree", "Spanning tree state"},
+    {"sessions", "show_sessions", "End-to-end sessions"},
+    {"bloom", "show_bloom", "Bloom filter state"},
+    {"mmp", "show_mmp", "MMP metrics summary"},
+    {"cache", "show_cache", "Coordinate cache stats"},
+    {"connections", "show_connections", "Pending handshake connections"},
+    {"transports", "show_transports", "Transport instances"},
+    {"routing", "show_routing", "Routing table summary"},
+    {"identity-cache", "show_identity_cache", "Identity cache entries (known node pubkeys)"},
+    {"native-flows", "show_native_flows", "Native datagram API flows and listeners"},
+};
+
+int run(const std::string& socket_path, const std::string& request) {
+  auto resp = send_control_request(socket_path, request);
+  if (!resp) {
+    std::fprintf(stderr, "error: %s\n", resp.error().c_str());
+    return 1;
+  }
+  const CliOutput o = render_control_response(*resp);
+  std::fputs(o.out.c_str(), stdout);
+  std::fputs(o.err.c_str(), stderr);
+  return o.exit_code;
+}
+
+bool is_help(const std::string& a) {
+  return a == "-h" || a == "--help";
+}
+
+// Splits positionals from flags; only -h/--help is known. Returns 0 to go on,
+// otherwise the exit code (help printed, or usage error).
+int positionals(const Args& args, size_t want, const char* usage, const char* help,
+                const char* const* names, Args& out) {
+  bool rest_positional = false;
+  for (const std::string& a : args) {
+    if (!rest_positional && a == "--") {
+      rest_positional = true;
+    } else if (!rest_positional && is_help(a)) {
+      std::fputs(help, stdout);
+      return -1;
+    } else if (!rest_positional && a.size() > 1 && a[0] == '-') {
+      return usage_error("unexpected argument '" + a + "' found", usage);
+    } else if (out.size() >= want) {
+      return usage_error("unexpected argument '" + a + "' found", usage);
+    } else {
+      out.push_back(a);
+    }
+  }
+  if (out.size() < want) {
+    std::string msg = "the following required arguments were not provided:";
+    for (size_t k = out.size(); k < want; ++k) msg += std::string("\n  ") + names[k];
+    return usage_error(msg, usage);
+  }
+  return 0;
+}
+
+// npub1... as is; otherwise a hosts-file name.
+std::optional<std::string> resolve_peer(const std::string& peer) {
+  if (peer.rfind("npub1", 0) == 0) return peer;
+  auto npub = lookup_hosts_npub(kHostsPath, peer);
+  if (!npub) {
+    std::fprintf(stderr, "error: unknown host '%s'\nNot found in %s and not an npub.\n",
+                 peer.c_str(), kHostsPath);
+  }
+  return npub;
+}
+
+}  // namespace
+
+int cmd_show(const std::string& socket_path, const Args& args) {
+  std::string help = "Show node information\n\nUsage: fipsctl show <COMMAND>\n\nCommands:\n";
+  for (const ShowEntry& e : kShow) {
+    std::string name = e.name;
+    name.resize(16, ' ');
+    help += "  " + name + e.about + "\n";
+  }
+  help +=
+      "  help            Print this message or the help of the given subcommand(s)\n\n"
+      "Options:\n  -h, --help  Print help\n";
+  if (args.empty() || is_help(args[0]) || args[0] == "help") {
+    if (!args.empty()) {
+      std::fputs(help.c_str(), stdout);
+      return 0;
+    }
+    std::fputs(help.c_str(), stderr);
+    return 2;
+  }
+  const ShowEntry* entry = nullptr;
+  for (const ShowEntry& e : kShow)
+    if (args[0] == e.name) entry = &e;
+  if (entry == nullptr)
+    return usage_error("unrecognized subcommand '" + args[0] + "'", "fipsctl show <COMMAND>");
+  if (args.size() > 1) {
+    if (is_help(args[1])) {
+      std::printf("%s\n\nUsage: fipsctl show %s\n\nOptions:\n  -h, --help  Print help\n",
+                  entry->about, entry->name);
+      return 0;
+    }
+    return usage_error("unexpected argument '" + args[1] + "' found",
+                       std::string("fipsctl show ") + entry->name);
+  }
+  return run(socket_path, build_query_request(entry->command));
+}
+
+int cmd_acl(const std::string& socket_path, const Args& args) {
+  static const char* kHelp =
+      "Show peer ACL information\n\nUsage: fipsctl acl <COMMAND>\n\nCommands:\n"
+      "  show  Loaded peer ACL state\n"
+      "  help  Print this message or the help of the given subcommand(s)\n\n"
+      "Options:\n  -h, --help  Print help\n";
+  if (args.empty()) {
+    std::fputs(kHelp, stderr);
+    return 2;
+  }
+  if (is_help(args[0]) || args[0] == "help") {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (args[0] != "show")
+    return usage_error("unrecognized subcommand '" + args[0] + "'", "fipsctl acl <COMMAND>");
+  if (args.size() > 1)
+    return usage_error("unexpected argument '" + args[1] + "' found", "fipsctl acl show");
+  return run(socket_path, build_query_request("show_acl"));
+}
+
+int cmd_connect(const std::string& socket_path, const Args& args) {
+  static const char* kUsage = "fipsctl connect <PEER> <ADDRESS> <TRANSPORT>";
+  static const char* kHelp =
+      "Connect to a peer\n\nUsage: fipsctl connect <PEER> <ADDRESS> <TRANSPORT>\n\n"
+      "Arguments:\n"
+      "  <PEER>       Peer identifier: npub (bech32) or hostname from /etc/fips/hosts\n"
+      "  <ADDRESS>    Transport address (e.g., \"192.168.1.1:2121\")\n"
+      "  <TRANSPORT>  Transport type: udp, tcp, tor, ethernet\n\n"
+      "Options:\n  -h, --help  Print help\n";
+  static const char* const kNames[] = {"<PEER>", "<ADDRESS>", "<TRANSPORT>"};
+  Args pos;
+  if (int rc = positionals(args, 3, kUsage, kHelp, kNames, pos); rc != 0) return rc < 0 ? 0 : rc;
+  const std::string& address = pos[1];
+  const std::string& transport = pos[2];
+  if (auto bad = check_connect_address(address, transport)) {
+    std::fprintf(stderr, "error: %s\n", bad->c_str());
+    return 1;
+  }
+  auto npub = resolve_peer(pos[0]);
+  if (!npub) return 1;
+  nlohmann::json params{{"npub", *npub}, {"address", address}, {"transport", transport}};
+  return run(socket_path, build_command_request("connect", params));
+}
+
+int cmd_disconnect(const std::string& socket_path, const Args& args) {
+  static const char* kUsage = "fipsctl disconnect <PEER>";
+  static const char* kHelp =
+      "Disconnect a peer\n\nUsage: fipsctl disconnect <PEER>\n\n"
+      "Arguments:\n"
+      "  <PEER>  Peer identifier: npub (bech32) or hostname from /etc/fips/hosts\n\n"
+      "Options:\n  -h, --help  Print help\n";
+  static const char* const kNames[] = {"<PEER>"};
+  Args pos;
+  if (int rc = positionals(args, 1, kUsage, kHelp, kNames, pos); rc != 0) return rc < 0 ? 0 : rc;
+  auto npub = resolve_peer(pos[0]);
+  if (!npub) return 1;
+  return run(socket_path, build_command_request("disconnect", nlohmann::json{{"npub", *npub}}));
+}
+
+}  // namespace fipsctl

@@ -1,0 +1,50 @@
+// The `data` objects of show_status, show_peers, show_links,
+// show_connections and show_transports, built from the node's snapshot
+// structs with the reference's field names, types (ints vs floats),
+// optional-vs-null rules and key order (sorted: nlohmann's std::map).
+// Not here: collecting the snapshots (node/), JSON text (control/json_out.h).
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/snapshot.h"
+
+namespace fips {
+
+// The 26 forwarding counters (show_status.forwarding, show_routing.forwarding);
+// counters missing from a snapshot's map print as 0.
+extern const std::array<std::string_view, 26> kForwardingCounters;
+// show_status.sparklines keys; a missing series prints as [].
+extern const std::array<std::string_view, 6> kSparklineSeries;
+
+// Our FMP receiver index as the reference prints it: 8 lower-case hex digits.
+std::string format_session_index(uint32_t index);
+
+nlohmann::json show_status_data(const StatusSnapshot& s);
+
+// One peer: optional keys (direction, transport_addr, transport_type,
+// tree_depth, noise, our_session_index, mmp) are omitted when unset;
+// effective_depth and nostr_traversal.{cooldown_until_ms,last_observed_skew_ms}
+// are null when unset; rekey_in_progress / rekey_draining appear only as true.
+nlohmann::json peer_json(const PeerSnapshot& p);
+nlohmann::json show_peers_data(const std::vector<PeerSnapshot>& peers);
+
+// show_peers' inline "mmp": loss_rate = 1 - delivery_ratio_forward; "lqi" =
+// smoothed_etx * (1 + srtt_ms/100) when both are known.
+nlohmann::json link_mmp_json(const MmpSnapshot& m);
+
+nlohmann::json link_json(const LinkSnapshot& l);
+nlohmann::json show_links_data(const std::vector<LinkSnapshot>& links);
+
+nlohmann::json connection_json(const ConnectionSnapshot& c);
+nlohmann::json show_connections_data(const std::vector<ConnectionSnapshot>& conns);
+
+// Per-type "stats": tcp gets the TCP counter set, every other type the UDP one.
+nlohmann::json transport_json(const TransportSnapshot& t);
+nlohmann::json show_transports_data(const std::vector<TransportSnapshot>& transports);
+
+}  // namespace fips
