@@ -23,6 +23,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "config/load_sections.h"
 #include "config/yaml_read.h"
@@ -82,6 +85,42 @@ Result<void, std::string> check_characters(std::string_view s) {
   return {};
 }
 
+// Counts documents without building them. yaml-cpp 0.7's LoadAll() never
+// returns on some inputs (text starting with ',' yields empty documents
+// forever, each appended to its result), so the count stops at two and only
+// the first document is built, with YAML::Load().
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> second_start;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++docs_ == 2) second_start = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  int docs_ = 0;
+};
+
+// Where a second document starts, if there is one. May throw (yaml-cpp).
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  if (!parser.HandleNextDocument(counter)) return std::nullopt;
+  if (!parser.HandleNextDocument(counter)) return std::nullopt;
+  return counter.second_start.value_or(YAML::Mark::null_mark());
+}
+
 // Parses one document onto `cfg`, assigning only the keys it contains.
 Result<void, std::string> parse_into(Config& cfg, std::string_view text, std::string_view source) {
   if (text.size() > kMaxConfigBytes)
@@ -89,12 +128,16 @@ Result<void, std::string> parse_into(Config& cfg, std::string_view text, std::st
                std::to_string(kMaxConfigBytes)};
   FIPS_TRY(check_characters(text));
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1)
-      return Err{std::string(
-          "deserializing from YAML containing more than one document is not supported")};
-    if (docs.empty() || docs[0].IsNull()) return {};
-    const YAML::Node& root = docs[0];
+    std::string copy(text);
+    struct Wipe {
+      std::string& s;
+      ~Wipe() { secure_wipe(s.data(), s.size()); }
+    } wipe{copy};
+    if (auto m = second_document(copy))
+      return Err{"deserializing from YAML containing more than one document is not supported" +
+                 config_detail::mark_text(*m)};
+    const YAML::Node root = YAML::Load(copy);
+    if (root.IsNull()) return {};
     Ctx c(cfg, std::string(source));
     if (!root.IsMap()) {
       c.fail("", "expected a map of sections at the top level, got " +

@@ -149,7 +149,7 @@ void parse_rendezvous(Ctx& c, const YAML::Node& n, const std::string& p, Rendezv
 // Legacy node.discovery: every field optional; a present one overrides the
 // new-table value (nostr/lan blocks replace the whole sub-table).
 void parse_discovery(Ctx& c, const YAML::Node& n, const std::string& p, NodeConfig& o) {
-  c.warn(c.source + ": " + kDiscoveryDeprecated);
+  c.warn(kDiscoveryDeprecated);
   Fields f(c, n, p);
   f.uint("ttl", o.lookup.ttl, true);
   f.u64_list("attempt_timeouts_secs", o.lookup.attempt_timeouts_secs, kMaxShortList, true);

@@ -154,11 +154,12 @@ void parse_ble(Ctx& c, const YAML::Node& n, const std::string& p, Unsupported&) 
 bool is_named(const YAML::Node& n, Keys fields) {
   if (!n.IsMap() || n.size() == 0) return false;
   for (auto it = n.begin(); it != n.end(); ++it) {
-    if (!it->first.IsScalar()) return false;
-    const std::string& k = it->first.Scalar();
+    const YAML::Node key = it->first, value = it->second;  // copies: see Fields
+    if (!key.IsScalar()) return false;
+    const std::string k = key.Scalar();
     for (auto f : fields)
       if (f == k) return false;
-    if (!it->second.IsMap() && !it->second.IsNull()) return false;
+    if (!value.IsMap() && !value.IsNull()) return false;
   }
   return true;
 }
@@ -183,9 +184,10 @@ void parse_instances(Ctx& c, const YAML::Node& n, const std::string& p, Keys fie
       return;
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node key = it->first, value = it->second;
       T inst;
-      inst.name = it->first.Scalar();
-      parse_one(c, it->second, child_path(p, it->first.Scalar()), inst);
+      inst.name = key.Scalar();
+      parse_one(c, value, child_path(p, key.Scalar()), inst);
       if (c.failed()) return;
       result.push_back(std::move(inst));
     }

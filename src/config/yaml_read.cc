@@ -79,12 +79,19 @@ std::string_view scalar_view(const YAML::Node& n) { return n.Scalar(); }
 }  // namespace
 
 void Ctx::fail(const std::string& path, const std::string& msg, const YAML::Node* where) {
-  if (failed()) return;
-  error = path.empty() ? msg : path + ": " + msg;
-  if (where) error += mark_text(where->Mark());
+  if (where) fail(path, msg, where->Mark());
+  else fail(path, msg, YAML::Mark::null_mark());
 }
 
-void Ctx::warn(std::string text) {
+void Ctx::fail(const std::string& path, const std::string& msg, const YAML::Mark& mark) {
+  if (failed()) return;
+  error = path.empty() ? msg : path + ": " + msg;
+  error += mark_text(mark);
+}
+
+void Ctx::warn(std::string text) { push_warning(source + ": " + text); }
+
+void Ctx::push_warning(std::string text) {
   if (cfg.warnings.size() < kMaxWarnings) {
     cfg.warnings.push_back(std::move(text));
   } else if (cfg.warnings.size() == kMaxWarnings) {
@@ -101,17 +108,17 @@ void Ctx::unknown_key(const std::string& full_path, const YAML::Mark& mark, std:
     w += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
   w += ": unknown key `" + full_path + "` ignored";
   std::string_view best;
-  size_t best_d = 3;
+  size_t best_d = 4;
   for (auto k : known) {
     size_t d = edit_distance(key, k);
-    size_t limit = std::max<size_t>(1, std::min<size_t>(2, k.size() / 3));
+    size_t limit = std::max<size_t>(1, std::min<size_t>(3, k.size() / 3));
     if (d <= limit && d < best_d) {
       best = k;
       best_d = d;
     }
   }
   if (!best.empty()) w += " (did you mean `" + std::string(best) + "`?)";
-  warn(std::move(w));
+  push_warning(std::move(w));
 }
 
 std::string child_path(const std::string& path, std::string_view key) {
@@ -288,18 +295,28 @@ Fields::Fields(Ctx& c, const YAML::Node& n, std::string path) : c_(c), path_(std
     return;
   }
   for (auto it = n.begin(); it != n.end(); ++it) {
+    // Copies: yaml-cpp's iterator hands out a proxy that dies with the
+    // expression, so references into it->first dangle.
     Entry e;
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;
     e.key = k.IsScalar() ? k.Scalar() : "<" + describe(k) + ">";
     e.value = it->second;
     e.mark = k.Mark();
-    for (const auto& prev : entries_) {
-      if (prev.key == e.key) {
-        c_.fail(path_, "duplicate field `" + e.key + "`", &k);
-        return;
-      }
-    }
     entries_.push_back(std::move(e));
+  }
+  // Duplicate keys (yaml-cpp keeps both; serde refuses): sort, not a
+  // pairwise scan, as a hostile map may have a hundred thousand keys.
+  std::vector<size_t> order(entries_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return entries_[a].key != entries_[b].key ? entries_[a].key < entries_[b].key : a < b;
+  });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const Entry& dup = entries_[order[i]];
+    if (dup.key == entries_[order[i - 1]].key) {
+      c_.fail(path_, "duplicate field `" + dup.key + "`", dup.mark);
+      return;
+    }
   }
 }
 

@@ -36,7 +36,11 @@ struct Ctx {
   bool failed() const { return !error.empty(); }
   // Records the first error as "<path>: <msg> at line L column C".
   void fail(const std::string& path, const std::string& msg, const YAML::Node* where);
+  void fail(const std::string& path, const std::string& msg, const YAML::Mark& mark);
+  // A warning about this document: "<source>: <text>".
   void warn(std::string text);
+  // Appends to cfg.warnings as is (bounded by kMaxWarnings).
+  void push_warning(std::string text);
   // An ignored key: recorded in cfg.unknown_keys and as a warning naming the
   // source position, with a did-you-mean from `known` when one is close.
   void unknown_key(const std::string& full_path, const YAML::Mark& mark, std::string_view key,
