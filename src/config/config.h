@@ -13,6 +13,7 @@ namespace fips {
 
 enum class ConnectPolicy : uint8_t { kAutoConnect, kOnDemand, kManual };
 enum class MmpMode : uint8_t { kFull, kLightweight, kMinimal };
+enum class NostrPolicy : uint8_t { kDisabled, kConfiguredOnly, kOpen };
 
 struct PeerAddressConfig {
   std::string transport;  // "udp", "tcp", "udp/<instance>", ...
@@ -144,6 +145,71 @@ struct EcnConfig {
   double etx_threshold = 3.0;
 };
 
+struct BuffersConfig {
+  uint64_t packet_channel = 1024;
+  uint64_t tun_channel = 1024;
+  uint64_t dns_channel = 64;
+};
+
+struct NativeApiConfig {
+  static constexpr uint64_t kMaxPendingPerFlow = 64;
+  bool enabled = false;
+  std::string socket_path;  // empty = resolve the default (api.sock) at startup
+  uint64_t pending_per_flow = 16;  // 1..=64
+  uint64_t backlog = 16;           // >= 1
+  uint64_t max_flows = 256;
+  bool debug_commands = false;
+};
+
+// node.rendezvous.nostr.* (parsed and validated; the Nostr rendezvous itself
+// is not implemented yet).
+struct NostrRendezvousConfig {
+  bool enabled = false;
+  bool advertise = true;
+  std::vector<std::string> advert_relays = {"wss://relay.damus.io", "wss://nos.lol",
+                                            "wss://offchain.pub"};
+  std::vector<std::string> dm_relays = {"wss://relay.damus.io", "wss://nos.lol",
+                                        "wss://offchain.pub"};
+  std::vector<std::string> stun_servers = {"stun:stun.l.google.com:19302",
+                                           "stun:stun.cloudflare.com:3478",
+                                           "stun:global.stun.twilio.com:3478"};
+  bool share_local_candidates = false;
+  std::string app = "fips-overlay-v1";
+  uint64_t signal_ttl_secs = 120;
+  NostrPolicy policy = NostrPolicy::kConfiguredOnly;
+  uint64_t open_discovery_max_pending = 64;
+  uint64_t max_concurrent_incoming_offers = 16;
+  uint64_t max_concurrent_offers_per_npub = 4;
+  uint64_t advert_cache_max_entries = 2048;
+  uint64_t seen_sessions_max_entries = 2048;
+  uint64_t attempt_timeout_secs = 10;
+  uint64_t replay_window_secs = 300;
+  uint64_t punch_start_delay_ms = 2000;
+  uint64_t punch_interval_ms = 200;
+  uint64_t punch_duration_ms = 10000;
+  uint64_t advert_ttl_secs = 3600;
+  uint64_t advert_refresh_secs = 1800;
+  uint64_t startup_sweep_delay_secs = 5;
+  uint64_t startup_sweep_max_age_secs = 3600;
+  uint32_t failure_streak_threshold = 5;
+  uint64_t extended_cooldown_secs = 1800;
+  uint64_t warn_log_interval_secs = 300;
+  uint64_t failure_state_max_entries = 4096;
+  uint64_t protocol_mismatch_cooldown_secs = 86400;
+};
+
+// node.rendezvous.lan.* (mDNS; parsed only).
+struct LanRendezvousConfig {
+  bool enabled = false;
+  std::string service_type = "_fips._udp.local.";
+  std::optional<std::string> scope;
+};
+
+struct RendezvousConfig {
+  NostrRendezvousConfig nostr;
+  LanRendezvousConfig lan;
+};
+
 struct NodeConfig {
   std::optional<std::string> nsec;  // node.identity.nsec
   bool persistent = false;          // node.identity.persistent
@@ -167,6 +233,9 @@ struct NodeConfig {
   MmpConfig mmp;
   MmpConfig session_mmp;
   EcnConfig ecn;
+  BuffersConfig buffers;
+  NativeApiConfig native_api;
+  RendezvousConfig rendezvous;
 };
 
 struct TunConfig {
@@ -193,6 +262,10 @@ struct Config {
   std::vector<std::string> loaded_paths;
   // Unknown keys seen while loading ("node.foo", "transports.udp.bar"), for warnings.
   std::vector<std::string> unknown_keys;
+  // Operator-facing warnings from loading and validation (unknown keys with
+  // file:line, deprecated keys, ignored sections, hostnames in peer
+  // addresses). The daemon logs each at WARN; none of them stops start-up.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace fips
