@@ -142,6 +142,24 @@ TEST(BloomState, TreePeerWithoutFilterGetsEverything) {
   EXPECT_EQ(sink.to(a)->filter, filter_of({kSelf}));
 }
 
+bool no_tree_peers(const NodeAddr&) {
+  return false;
+}
+
+TEST(BloomState, IsTreePeerMayBeAFunction) {
+  const NodeAddr a = A(1), b = A(2);
+  BloomState st(kSelf, BloomParams{});
+  st.on_peer_up(a);
+  st.on_peer_up(b);
+  ASSERT_EQ(st.on_filter_announce(a, announce(filter_of({a}), 1), 0, no_tree_peers).verdict,
+            FilterVerdict::kAccepted);
+  Filter out;
+  st.compute_outgoing(b, no_tree_peers, out);  // a is not a tree peer: not propagated
+  EXPECT_EQ(out, filter_of({kSelf}));
+  st.compute_outgoing(b, &no_tree_peers, out);
+  EXPECT_EQ(out, filter_of({kSelf}));
+}
+
 TEST(BloomState, LeafDependentsJoinTheBase) {
   const NodeAddr a = A(1), dep = A(50);
   BloomState st(kSelf, BloomParams{});
