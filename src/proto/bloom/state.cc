@@ -355,7 +355,8 @@ void BloomState::compute_outgoing(const NodeAddr& peer, IsTreePeerFn is_tree_pee
   Scratch& sc = *lease;
   prepare(sc, is_tree_peer);
   compose(sc, find(peer));
-  out = Filter();  // k = 5, 8192 bits
+  if (out.num_bytes() != kDefaultFilterBytes || out.hash_count() != kDefaultHashCount)
+    out = Filter();  // k = 5, 8192 bits
   (void)out.assign_bits(ByteSpan(reinterpret_cast<const uint8_t*>(sc.out), kDefaultFilterBytes));
 }
 

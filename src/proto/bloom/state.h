@@ -156,6 +156,9 @@ class BloomState {
   // FilterAnnounce). For a peer that is already registered (connection
   // replaced) the inbound filter and its sequence reset, as a new ActivePeer
   // does in the reference; the send debounce/history is kept. Ignores self.
+  // The table is bounded by the link layer's peer limit (only promoted peers
+  // come here). Per peer: ~100 bytes, plus 1 KiB once it sent a filter; no
+  // outgoing filter copy is kept (a 64-bit digest replaces it).
   void on_peer_up(const NodeAddr& peer);
   // Forgets the peer (inbound filter and send history) and marks every
   // remaining peer pending. False if it was not registered.
@@ -192,7 +195,8 @@ class BloomState {
 
   // The filter this node would send to `peer` now (any address: a
   // non-registered or non-tree one gets base ∪ every tree peer's filter).
-  // Allocation-free into an existing 8192-bit filter; for tests and tools.
+  // Allocation-free when `out` already is a default (8192-bit, k = 5) filter.
+  // For tests and tools.
   void compute_outgoing(const NodeAddr& peer, IsTreePeerFn is_tree_peer, Filter& out) const;
 
   // ---- leaf dependents (base = {self} ∪ dependents) ----
