@@ -100,13 +100,17 @@ void Filter::clear() {
   std::fill(bits_.begin(), bits_.end(), uint8_t{0});
 }
 
-size_t Filter::count_ones() const {
+size_t count_ones(ByteSpan bits) {
   size_t n = 0;
   size_t i = 0;
-  for (; i + 8 <= bits_.size(); i += 8)
-    n += static_cast<size_t>(std::popcount(load_u64le(bits_.data() + i)));
-  for (; i < bits_.size(); ++i) n += static_cast<size_t>(std::popcount(bits_[i]));
+  for (; i + 8 <= bits.size(); i += 8)
+    n += static_cast<size_t>(std::popcount(load_u64le(bits.data() + i)));
+  for (; i < bits.size(); ++i) n += static_cast<size_t>(std::popcount(bits[i]));
   return n;
+}
+
+size_t Filter::count_ones() const {
+  return bloom::count_ones(ByteSpan(bits_));
 }
 
 bool Filter::is_empty() const {
@@ -121,14 +125,19 @@ double Filter::fpr() const {
   return powi(fill_ratio(), hash_count_);
 }
 
-std::optional<double> Filter::estimated_count(double max_fpr) const {
-  const double m = static_cast<double>(num_bits());
-  const double k = static_cast<double>(hash_count_);
-  const double x = static_cast<double>(count_ones());
+std::optional<double> estimate_count_from_ones(size_t ones, size_t num_bits, uint8_t hash_count,
+                                               double max_fpr) {
+  const double m = static_cast<double>(num_bits);
+  const double k = static_cast<double>(hash_count);
+  const double x = static_cast<double>(ones);
   if (x >= m) return std::nullopt;  // saturated: ln(0) would be -inf
   const double fill = x / m;
-  if (powi(fill, hash_count_) > max_fpr) return std::nullopt;
+  if (powi(fill, hash_count) > max_fpr) return std::nullopt;
   return -(m / k) * std::log(1.0 - fill);
+}
+
+std::optional<double> Filter::estimated_count(double max_fpr) const {
+  return estimate_count_from_ones(count_ones(), num_bits(), hash_count_, max_fpr);
 }
 
 }  // namespace fips::bloom

@@ -70,6 +70,17 @@ inline BaseHashes base_hashes(const NodeAddr& a) {
 // proto::math::powi (so FPR-cap decisions agree bit-for-bit across nodes).
 double powi(double base, uint32_t exp);
 
+// Set bits in raw filter bytes (popcount).
+[[nodiscard]] size_t count_ones(ByteSpan bits);
+
+// The cardinality estimate from a filter's set-bit count alone (what
+// Filter::estimated_count computes): n = -(m/k) * ln(1 - ones/m); nullopt when
+// ones >= m or powi(ones/m, k) > max_fpr. Lets callers that keep only the
+// popcount of a filter (e.g. of the last one sent) report the same numbers.
+[[nodiscard]] std::optional<double> estimate_count_from_ones(
+    size_t ones, size_t num_bits, uint8_t hash_count,
+    double max_fpr = std::numeric_limits<double>::infinity());
+
 class Filter {
  public:
   // Empty v1 filter: 8192 bits, 5 hashes.
