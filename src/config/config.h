@@ -16,9 +16,9 @@ enum class MmpMode : uint8_t { kFull, kLightweight, kMinimal };
 enum class NostrPolicy : uint8_t { kDisabled, kConfiguredOnly, kOpen };
 
 struct PeerAddressConfig {
-  std::string transport;  // "udp", "tcp", "udp/<instance>", ...
-  std::string addr;       // "host:port", "[v6]:port"
-  uint8_t priority = 100; // lower = preferred
+  std::string transport;   // "udp", "tcp", "udp/<instance>", ...
+  std::string addr;        // "host:port", "[v6]:port"
+  uint8_t priority = 100;  // lower = preferred
 };
 
 struct PeerConfig {
@@ -154,7 +154,7 @@ struct BuffersConfig {
 struct NativeApiConfig {
   static constexpr uint64_t kMaxPendingPerFlow = 64;
   bool enabled = false;
-  std::string socket_path;  // empty = resolve the default (api.sock) at startup
+  std::string socket_path;         // empty = resolve the default (api.sock) at startup
   uint64_t pending_per_flow = 16;  // 1..=64
   uint64_t backlog = 16;           // >= 1
   uint64_t max_flows = 256;

@@ -29,8 +29,10 @@ void warn_unmanaged_key_file(const std::string& path, Log& log) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return;
   if (S_ISLNK(st.st_mode)) {
-    log.warn("Identity key file is a symlink; the daemon does not manage the mode of its target "
-             "path=" + path);
+    log.warn(
+        "Identity key file is a symlink; the daemon does not manage the mode of its target "
+        "path=" +
+        path);
     return;
   }
   if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
@@ -67,8 +69,8 @@ Result<ResolvedIdentity, std::string> resolve_identity_in(const Config& cfg,
     auto id = Identity::from_secret_str(*cfg.node.nsec);
     if (!id) return Err{"node.identity.nsec: " + id.error().message()};
     log.info("Using identity from configuration");
-    return ResolvedIdentity{std::move(*id), IdentitySource::kConfig, "", true, true,
-                            std::move(log.lines)};
+    return ResolvedIdentity{std::move(*id), IdentitySource::kConfig, "", true,
+                            true,           std::move(log.lines)};
   }
 
   const std::string key_path = join_dir(key_dir, kKeyFilename);
@@ -81,12 +83,13 @@ Result<ResolvedIdentity, std::string> resolve_identity_in(const Config& cfg,
       if (!text) return Err{text.error()};
       auto id = Identity::from_secret_str(*text);
       secure_wipe(text->data(), text->size());
-      if (!id) return Err{"identity error: " + id.error().message() + " (key file " + key_path + ")"};
+      if (!id)
+        return Err{"identity error: " + id.error().message() + " (key file " + key_path + ")"};
       warn_unmanaged_key_file(key_path, log);
       write_pub(pub_path, *id, log);
       log.info("Loaded persistent identity from key file path=" + key_path);
-      return ResolvedIdentity{std::move(*id), IdentitySource::kKeyFile, key_path, true, true,
-                              std::move(log.lines)};
+      return ResolvedIdentity{std::move(*id), IdentitySource::kKeyFile, key_path, true,
+                              true,           std::move(log.lines)};
     }
     Identity id = Identity::generate();
     (void)make_dirs(key_dir);
@@ -96,32 +99,34 @@ Result<ResolvedIdentity, std::string> resolve_identity_in(const Config& cfg,
     if (w) {
       write_pub(pub_path, id, log);
       log.info("Generated persistent identity, saved to key file path=" + key_path);
-      return ResolvedIdentity{std::move(id), IdentitySource::kGenerated, key_path, true, true,
-                              std::move(log.lines)};
+      return ResolvedIdentity{std::move(id), IdentitySource::kGenerated, key_path, true,
+                              true,          std::move(log.lines)};
     }
-    log.warn("Failed to persist the generated identity key; this node is starting with an "
-             "ephemeral identity and its npub will change on every start path=" + key_path +
-             " error=" + w.error());
+    log.warn(
+        "Failed to persist the generated identity key; this node is starting with an "
+        "ephemeral identity and its npub will change on every start path=" +
+        key_path + " error=" + w.error());
     log.info("Using ephemeral identity (new keypair each start)");
-    return ResolvedIdentity{std::move(id), IdentitySource::kEphemeral, key_path, true, false,
-                            std::move(log.lines)};
+    return ResolvedIdentity{std::move(id), IdentitySource::kEphemeral, key_path, true,
+                            false,         std::move(log.lines)};
   }
 
   // Ephemeral (the default): a fresh key, written out for operator visibility.
   Identity id = Identity::generate();
   (void)make_dirs(key_dir);
   if (::lstat(key_path.c_str(), &st) == 0)
-    log.warn("An existing key file at this path is being replaced by a fresh ephemeral identity; "
-             "set node.identity.persistent: true to keep the existing identity path=" + key_path +
-             " config_key=node.identity.persistent");
+    log.warn(
+        "An existing key file at this path is being replaced by a fresh ephemeral identity; "
+        "set node.identity.persistent: true to keep the existing identity path=" +
+        key_path + " config_key=node.identity.persistent");
   std::string nsec = id.nsec();
   if (auto w = write_key_file(key_path, nsec); !w)
     log.warn("Failed to write the ephemeral key file path=" + key_path + " error=" + w.error());
   secure_wipe(nsec.data(), nsec.size());
   write_pub(pub_path, id, log);
   log.info("Using ephemeral identity (new keypair each start)");
-  return ResolvedIdentity{std::move(id), IdentitySource::kEphemeral, key_path, true, false,
-                          std::move(log.lines)};
+  return ResolvedIdentity{std::move(id), IdentitySource::kEphemeral, key_path, true,
+                          false,         std::move(log.lines)};
 }
 
 Result<ResolvedIdentity, std::string> resolve_identity(const Config& cfg) {

@@ -59,11 +59,19 @@ Result<void, std::string> check_characters(std::string_view s) {
         return Err{"control character 0x" + hex + " is not allowed in YAML" + where()};
       }
     } else {
-      uint32_t min = 0;
-      if ((b & 0xe0) == 0xc0) len = 2, min = 0x80;
-      else if ((b & 0xf0) == 0xe0) len = 3, min = 0x800;
-      else if ((b & 0xf8) == 0xf0) len = 4, min = 0x10000;
-      else return Err{"invalid UTF-8" + where()};
+      // Sequence length from the lead byte, and the smallest code point it
+      // may carry (smaller ones are overlong encodings).
+      static constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+      if ((b & 0xe0) == 0xc0) {
+        len = 2;
+      } else if ((b & 0xf0) == 0xe0) {
+        len = 3;
+      } else if ((b & 0xf8) == 0xf0) {
+        len = 4;
+      } else {
+        return Err{"invalid UTF-8" + where()};
+      }
+      const uint32_t min = kMin[len];
       if (i + len > s.size()) return Err{"invalid UTF-8" + where()};
       uint32_t cp = b & (0x7fu >> len);
       for (size_t k = 1; k < len; ++k) {
@@ -140,19 +148,21 @@ Result<void, std::string> parse_into(Config& cfg, std::string_view text, std::st
     if (root.IsNull()) return {};
     Ctx c(cfg, std::string(source));
     if (!root.IsMap()) {
-      c.fail("", "expected a map of sections at the top level, got " +
-                     config_detail::describe(root), &root);
+      c.fail("",
+             "expected a map of sections at the top level, got " + config_detail::describe(root),
+             &root);
       return Err{c.error};
     }
     Fields f(c, root, "");
     using config_detail::parse_dns;
     using config_detail::parse_node;
     using config_detail::parse_tun;
-    f.section("node", [&](const YAML::Node& v, const std::string& p) {
-      parse_node(c, v, p, cfg.node);
-    });
-    f.section("tun", [&](const YAML::Node& v, const std::string& p) { parse_tun(c, v, p, cfg.tun); });
-    f.section("dns", [&](const YAML::Node& v, const std::string& p) { parse_dns(c, v, p, cfg.dns); });
+    f.section("node",
+              [&](const YAML::Node& v, const std::string& p) { parse_node(c, v, p, cfg.node); });
+    f.section("tun",
+              [&](const YAML::Node& v, const std::string& p) { parse_tun(c, v, p, cfg.tun); });
+    f.section("dns",
+              [&](const YAML::Node& v, const std::string& p) { parse_dns(c, v, p, cfg.dns); });
     f.section("transports", [&](const YAML::Node& v, const std::string& p) {
       config_detail::parse_transports(c, v, p, cfg);
     });
@@ -256,8 +266,10 @@ std::vector<std::string> search_paths_for(const std::optional<std::string>& home
                                           const std::optional<std::string>& xdg_config_home) {
   std::vector<std::string> paths = {"/etc/fips/fips.yaml"};
   std::optional<std::string> config_dir;
-  if (xdg_config_home && xdg_config_home->starts_with('/')) config_dir = *xdg_config_home;
-  else if (home) config_dir = *home + "/.config";
+  if (xdg_config_home && xdg_config_home->starts_with('/'))
+    config_dir = *xdg_config_home;
+  else if (home)
+    config_dir = *home + "/.config";
   if (config_dir) paths.push_back(*config_dir + "/fips/fips.yaml");
   if (home) paths.push_back(*home + "/.fips.yaml");
   paths.push_back("./fips.yaml");
@@ -315,11 +327,16 @@ std::optional<LogLevel> parse_log_level(std::string_view s) {
 
 std::string_view log_level_name(LogLevel l) {
   switch (l) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }

@@ -61,8 +61,7 @@ std::vector<std::string> default_search_paths();
 
 // explicit_path set => load_config_file(*explicit_path); else the cascade
 // over default_search_paths().
-[[nodiscard]] Result<Config, std::string> load_config(
-    std::optional<std::string> explicit_path);
+[[nodiscard]] Result<Config, std::string> load_config(std::optional<std::string> explicit_path);
 
 enum class LogLevel : uint8_t { kTrace, kDebug, kInfo, kWarn, kError };
 

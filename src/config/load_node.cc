@@ -141,7 +141,8 @@ void parse_lan(Ctx& c, const YAML::Node& n, const std::string& p, LanRendezvousC
 
 void parse_rendezvous(Ctx& c, const YAML::Node& n, const std::string& p, RendezvousConfig& o) {
   Fields f(c, n, p);
-  f.section("nostr", [&](const YAML::Node& v, const std::string& q) { parse_nostr(c, v, q, o.nostr); });
+  f.section("nostr",
+            [&](const YAML::Node& v, const std::string& q) { parse_nostr(c, v, q, o.nostr); });
   f.section("lan", [&](const YAML::Node& v, const std::string& q) { parse_lan(c, v, q, o.lan); });
   f.finish();
 }

@@ -12,24 +12,31 @@ namespace {
 using Keys = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 9> kUdpKeys{
-    "bind_addr", "mtu", "recv_buf_size", "send_buf_size", "advertise_on_nostr",
-    "public", "external_addr", "outbound_only", "accept_connections"};
+    "bind_addr", "mtu",           "recv_buf_size", "send_buf_size",     "advertise_on_nostr",
+    "public",    "external_addr", "outbound_only", "accept_connections"};
 constexpr std::array<std::string_view, 10> kTcpKeys{
-    "bind_addr", "mtu", "connect_timeout_ms", "nodelay", "keepalive_secs",
-    "recv_buf_size", "send_buf_size", "max_inbound_connections", "advertise_on_nostr",
-    "external_addr"};
+    "bind_addr",          "mtu",           "connect_timeout_ms", "nodelay",
+    "keepalive_secs",     "recv_buf_size", "send_buf_size",      "max_inbound_connections",
+    "advertise_on_nostr", "external_addr"};
 constexpr std::array<std::string_view, 11> kEthernetKeys{
-    "interface", "ethertype", "mtu", "recv_buf_size", "send_buf_size", "listen",
-    "discovery", "announce", "auto_connect", "accept_connections", "beacon_interval_secs"};
-constexpr std::array<std::string_view, 11> kTorKeys{
-    "mode", "socks5_addr", "connect_timeout_ms", "mtu", "control_addr", "control_auth",
-    "cookie_path", "max_inbound_connections", "directory_service", "advertise_on_nostr",
-    "advertised_port"};
+    "interface", "ethertype", "mtu",          "recv_buf_size",      "send_buf_size",       "listen",
+    "discovery", "announce",  "auto_connect", "accept_connections", "beacon_interval_secs"};
+constexpr std::array<std::string_view, 11> kTorKeys{"mode",
+                                                    "socks5_addr",
+                                                    "connect_timeout_ms",
+                                                    "mtu",
+                                                    "control_addr",
+                                                    "control_auth",
+                                                    "cookie_path",
+                                                    "max_inbound_connections",
+                                                    "directory_service",
+                                                    "advertise_on_nostr",
+                                                    "advertised_port"};
 constexpr std::array<std::string_view, 4> kNymKeys{"socks5_addr", "connect_timeout_ms", "mtu",
                                                    "startup_timeout_secs"};
 constexpr std::array<std::string_view, 10> kBleKeys{
-    "adapter", "psm", "mtu", "max_connections", "connect_timeout_ms", "advertise", "scan",
-    "auto_connect", "accept_connections", "probe_cooldown_secs"};
+    "adapter",   "psm",  "mtu",          "max_connections",    "connect_timeout_ms",
+    "advertise", "scan", "auto_connect", "accept_connections", "probe_cooldown_secs"};
 
 constexpr std::array<EnumName<ConnectPolicy>, 3> kConnectPolicies{{
     {"auto_connect", ConnectPolicy::kAutoConnect},
@@ -179,8 +186,10 @@ void parse_instances(Ctx& c, const YAML::Node& n, const std::string& p, Keys fie
     return;
   } else if (is_named(n, fields)) {
     if (n.size() > kMaxTransportInstances) {
-      c.fail(p, "too many named instances (" + std::to_string(n.size()) + "; at most " +
-                    std::to_string(kMaxTransportInstances) + ")", &n);
+      c.fail(p,
+             "too many named instances (" + std::to_string(n.size()) + "; at most " +
+                 std::to_string(kMaxTransportInstances) + ")",
+             &n);
       return;
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
@@ -201,8 +210,7 @@ void parse_instances(Ctx& c, const YAML::Node& n, const std::string& p, Keys fie
 }
 
 void parse_unsupported(Ctx& c, const YAML::Node& n, const std::string& p, Keys fields,
-                       void (*parse_one)(Ctx&, const YAML::Node&, const std::string&,
-                                         Unsupported&),
+                       void (*parse_one)(Ctx&, const YAML::Node&, const std::string&, Unsupported&),
                        std::string_view type) {
   std::vector<Unsupported> ignored;
   parse_instances(c, n, p, fields, parse_one, ignored);
@@ -234,8 +242,10 @@ void parse_map_list(Ctx& c, const YAML::Node& n, const std::string& p, size_t ma
     return;
   }
   if (n.size() > max_len) {
-    c.fail(p, "too many entries (" + std::to_string(n.size()) + "; at most " +
-                  std::to_string(max_len) + ")", &n);
+    c.fail(p,
+           "too many entries (" + std::to_string(n.size()) + "; at most " +
+               std::to_string(max_len) + ")",
+           &n);
     return;
   }
   std::vector<T> items;
@@ -291,8 +301,7 @@ void parse_transports(Ctx& c, const YAML::Node& n, const std::string& p, Config&
   f.finish();
 }
 
-void parse_peers(Ctx& c, const YAML::Node& n, const std::string& p,
-                 std::vector<PeerConfig>& out) {
+void parse_peers(Ctx& c, const YAML::Node& n, const std::string& p, std::vector<PeerConfig>& out) {
   parse_map_list(c, n, p, kMaxConfigPeers, out,
                  [&](const YAML::Node& e, const std::string& q, PeerConfig& peer) {
                    parse_peer(c, e, q, peer);
@@ -326,24 +335,26 @@ void parse_gateway(Ctx& c, const YAML::Node& n, const std::string& p) {
   struct Forward {};
   std::vector<Forward> forwards;
   f.section("port_forwards", [&](const YAML::Node& v, const std::string& q) {
-    parse_map_list(c, v, q, 1024, forwards, [&](const YAML::Node& e, const std::string& r, Forward&) {
-      Fields pf(c, e, r);
-      uint16_t port = 0;
-      Proto proto = Proto::kTcp;
-      std::string target;
-      pf.uint("listen_port", port);
-      pf.enumeration<Proto>("proto", proto, kProtos);
-      if (const YAML::Node* t = pf.take("target"); t && pf.ok() &&
-          read_string(c, *t, child_path(r, "target"), target)) {
-        auto a = TransportAddr::parse(target);
-        if (!a || !a->is_v6())
-          c.fail(child_path(r, "target"), "invalid socket address syntax (expected [v6]:port)", t);
-      }
-      pf.require("listen_port");
-      pf.require("proto");
-      pf.require("target");
-      pf.finish();
-    });
+    parse_map_list(c, v, q, 1024, forwards,
+                   [&](const YAML::Node& e, const std::string& r, Forward&) {
+                     Fields pf(c, e, r);
+                     uint16_t port = 0;
+                     Proto proto = Proto::kTcp;
+                     std::string target;
+                     pf.uint("listen_port", port);
+                     pf.enumeration<Proto>("proto", proto, kProtos);
+                     if (const YAML::Node* t = pf.take("target");
+                         t && pf.ok() && read_string(c, *t, child_path(r, "target"), target)) {
+                       auto a = TransportAddr::parse(target);
+                       if (!a || !a->is_v6())
+                         c.fail(child_path(r, "target"),
+                                "invalid socket address syntax (expected [v6]:port)", t);
+                     }
+                     pf.require("listen_port");
+                     pf.require("proto");
+                     pf.require("target");
+                     pf.finish();
+                   });
   });
   f.require("pool");
   f.require("lan_interface");

@@ -43,7 +43,9 @@ bool is_managed_socket_parent(const std::string& parent) {
   return is_managed_socket_parent_in(parent, kRunDir, xdg_env());
 }
 
-std::string default_control_socket_path() { return resolve_default_socket(kControlSocketFilename); }
+std::string default_control_socket_path() {
+  return resolve_default_socket(kControlSocketFilename);
+}
 
 std::string control_socket_path(const std::string& configured) {
   return configured.empty() ? default_control_socket_path() : configured;

@@ -31,8 +31,10 @@ class Problems {
         break;
       }
     }
-    if (lines_.size() < kMaxErrorLines) lines_.push_back(path + ": " + text);
-    else ++dropped_;
+    if (lines_.size() < kMaxErrorLines)
+      lines_.push_back(path + ": " + text);
+    else
+      ++dropped_;
   }
   bool empty() const { return lines_.empty(); }
   std::string joined() const {
@@ -50,7 +52,9 @@ class Problems {
   size_t dropped_ = 0;
 };
 
-std::string q(const std::string& s) { return config_detail::quoted_text(s); }
+std::string q(const std::string& s) {
+  return config_detail::quoted_text(s);
+}
 
 std::string udp_path(const UdpTransportConfig& u) {
   return u.name ? "transports.udp." + *u.name : "transports.udp";
@@ -167,20 +171,21 @@ void check_values(Config& cfg, Problems& p) {
       const PeerAddressConfig& a = peer.addresses[j];
       std::string ap = config_detail::index_path(pp + ".addresses", j);
       std::string_view kind = a.transport;
-      if (auto slash = kind.find('/'); slash != std::string_view::npos && slash > 0 &&
-                                       slash + 1 < kind.size())
+      if (auto slash = kind.find('/');
+          slash != std::string_view::npos && slash > 0 && slash + 1 < kind.size())
         kind = kind.substr(0, slash);
       if (kind == "udp" || kind == "tcp") {
         switch (classify_host_port(a.addr)) {
-          case HostPort::kIp: break;
+          case HostPort::kIp:
+            break;
           case HostPort::kHostname:
             cfg.warnings.push_back(ap + ".addr: " + q(a.addr) +
                                    " names a host, not an IP address; it is resolved with DNS "
                                    "when dialling");
             break;
           case HostPort::kBad:
-            p.add(ap + ".addr", std::string("expected host:port") + kHostPortExample +
-                                    ", got " + q(a.addr));
+            p.add(ap + ".addr",
+                  std::string("expected host:port") + kHostPortExample + ", got " + q(a.addr));
             break;
         }
       } else if (kind == "ethernet" || kind == "tor" || kind == "nym" || kind == "ble") {
@@ -283,15 +288,17 @@ void check_reference_rules(const Config& cfg, Problems& p) {
       auto slash = a.transport.find('/');
       if (slash == std::string::npos || slash == 0 || slash + 1 == a.transport.size()) continue;
       std::string kind = a.transport.substr(0, slash), want = a.transport.substr(slash + 1);
-      std::string ap = config_detail::index_path(
-          config_detail::index_path("peers", i) + ".addresses", j) + ".transport";
-      std::string head = "peer `" + peer.npub + "` has address `" + a.addr +
-                         "` on transport `" + a.transport + "`, but ";
+      std::string ap =
+          config_detail::index_path(config_detail::index_path("peers", i) + ".addresses", j) +
+          ".transport";
+      std::string head = "peer `" + peer.npub + "` has address `" + a.addr + "` on transport `" +
+                         a.transport + "`, but ";
       if (kind != "udp") {
-        p.add(ap, head + "only `udp` resolves an instance name; for any other type the dialer "
-                         "would have to pick an arbitrary instance, which is the wrong-lane dial "
-                         "the syntax exists to prevent. Drop the `/" + want +
-                         "` qualifier to match any instance of `" + kind + "`.");
+        p.add(ap, head +
+                      "only `udp` resolves an instance name; for any other type the dialer "
+                      "would have to pick an arbitrary instance, which is the wrong-lane dial "
+                      "the syntax exists to prevent. Drop the `/" +
+                      want + "` qualifier to match any instance of `" + kind + "`.");
         continue;
       }
       bool found = false;
@@ -299,8 +306,9 @@ void check_reference_rules(const Config& cfg, Problems& p) {
       if (found) continue;
       std::string known;
       if (udp_names.empty()) {
-        known = "no named udp instances are configured (the udp transport is a single "
-                "unnamed instance)";
+        known =
+            "no named udp instances are configured (the udp transport is a single "
+            "unnamed instance)";
       } else {
         known = "configured udp instances are: ";
         for (size_t k = 0; k < udp_names.size(); ++k) known += (k ? ", " : "") + udp_names[k];
@@ -308,7 +316,8 @@ void check_reference_rules(const Config& cfg, Problems& p) {
       p.add(ap, head + "no udp transport is configured under the instance name `" + want +
                     "`; a qualified name is never substituted, so this address would be "
                     "skipped at every dial and the peer reached only over its other "
-                    "addresses, if it has any. " + known + ".");
+                    "addresses, if it has any. " +
+                    known + ".");
     }
   }
   // 8-9: rekey triggers that would fire forever.
@@ -335,8 +344,8 @@ void check_reference_rules(const Config& cfg, Problems& p) {
           "`node.rate_limit.established_handshake_burst` is 0, which refuses every rekey and "
           "restart msg1 from an established peer rather than disabling the limit. Omit the key "
           "to derive it from `node.limits.max_peers`, or set a positive burst.");
-  if (rl.established_handshake_rate && !(std::isfinite(*rl.established_handshake_rate) &&
-                                         *rl.established_handshake_rate > 0.0))
+  if (rl.established_handshake_rate &&
+      !(std::isfinite(*rl.established_handshake_rate) && *rl.established_handshake_rate > 0.0))
     p.add("node.rate_limit.established_handshake_rate",
           "`node.rate_limit.established_handshake_rate` is " +
               config_detail::rust_f64(*rl.established_handshake_rate) +
@@ -351,7 +360,8 @@ void check_reference_rules(const Config& cfg, Problems& p) {
           "effectively disables it.");
   if (!(std::isfinite(rl.session_setup_rate) && rl.session_setup_rate > 0.0))
     p.add("node.rate_limit.session_setup_rate",
-          "`node.rate_limit.session_setup_rate` is " + config_detail::rust_f64(rl.session_setup_rate) +
+          "`node.rate_limit.session_setup_rate` is " +
+              config_detail::rust_f64(rl.session_setup_rate) +
               ", but must be a finite value greater than 0; a non-positive or non-finite refill "
               "rate never replenishes a link's setup bucket, so that link stops establishing "
               "sessions once its initial burst is spent.");
@@ -364,13 +374,13 @@ void check_reference_rules(const Config& cfg, Problems& p) {
     p.add("node.rendezvous.nostr.signal_ttl_secs",
           "`node.rendezvous.nostr.signal_ttl_secs` is " + std::to_string(nostr.signal_ttl_secs) +
               ", which with " + std::to_string(kFreshnessSkewSecs) +
-              "s of clock-skew grace on each side makes a traversal signal acceptable over a " +
-              w + "s window, but `node.rendezvous.nostr.replay_window_secs` is " +
+              "s of clock-skew grace on each side makes a traversal signal acceptable over a " + w +
+              "s window, but `node.rendezvous.nostr.replay_window_secs` is " +
               std::to_string(nostr.replay_window_secs) +
               ". The freshness window must be strictly narrower than the replay window, or a "
               "session id evicted from the replay cache is still fresh enough to be accepted a "
-              "second time. Raise `replay_window_secs` above " + w +
-              ", or lower `signal_ttl_secs`.");
+              "second time. Raise `replay_window_secs` above " +
+              w + ", or lower `signal_ttl_secs`.");
   }
   if (nostr.max_concurrent_offers_per_npub == 0) {
     p.add("node.rendezvous.nostr.max_concurrent_offers_per_npub",

@@ -70,11 +70,14 @@ std::optional<bool> parse_yaml_bool(std::string_view s);
 bool is_plain_scalar(const YAML::Node& n);
 
 // Single values; each returns false after recording an error in the Ctx.
-bool read_uint(Ctx& c, const YAML::Node& n, const std::string& path, uint64_t max,
-               uint64_t& out);
+bool read_uint(Ctx& c, const YAML::Node& n, const std::string& path, uint64_t max, uint64_t& out);
 bool read_bool(Ctx& c, const YAML::Node& n, const std::string& path, bool& out);
 bool read_f64(Ctx& c, const YAML::Node& n, const std::string& path, double& out);
 bool read_string(Ctx& c, const YAML::Node& n, const std::string& path, std::string& out);
+
+// The reference's "unknown variant `x`, expected one of `a`, `b`".
+void fail_unknown_variant(Ctx& c, const std::string& path, const std::string& value,
+                          std::span<const std::string_view> names, const YAML::Node& where);
 
 // Rust's f64 Display ("0", "-1.5", "NaN", "inf"), for reference messages.
 std::string rust_f64(double v);
@@ -137,18 +140,15 @@ class Fields {
     std::string p = child_path(path_, key);
     std::string s;
     if (!read_string(c_, *v, p, s)) return;
+    std::vector<std::string_view> all;
     for (const auto& e : names) {
       if (e.name == s) {
         out = e.value;
         return;
       }
+      all.push_back(e.name);
     }
-    std::string msg = "unknown variant `" + s + "`, expected one of ";
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (i) msg += ", ";
-      msg += "`" + std::string(names[i].name) + "`";
-    }
-    c_.fail(p, msg, v);
+    fail_unknown_variant(c_, p, s, all, *v);
   }
 
   // Calls fn(node, path) for a present, non-failed key.

@@ -67,8 +67,9 @@ mode_t file_mode(const std::string& p) {
 
 TEST(ConfigFile, LoadsExactlyThatFile) {
   TempDir d;
-  std::string p = d.write("etc/fips.yaml", "node: {log_level: debug, limits: {max_peers: 3}}\n"
-                                           "transports: {udp: {}}\n");
+  std::string p = d.write("etc/fips.yaml",
+                          "node: {log_level: debug, limits: {max_peers: 3}}\n"
+                          "transports: {udp: {}}\n");
   auto r = load_config_file(p);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->node.limits.max_peers, 3u);
@@ -94,8 +95,9 @@ TEST(ConfigFile, ParseAndValidationErrorsAreDistinguished) {
   TempDir d;
   auto r = load_config_file(d.write("a.yaml", "tun: {mtu: big}\n"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(), "failed to parse config file " + d.path("a.yaml") +
-                           ": tun.mtu: expected an integer 0..65535, got \"big\" at line 1 column 12");
+  EXPECT_EQ(r.error(),
+            "failed to parse config file " + d.path("a.yaml") +
+                ": tun.mtu: expected an integer 0..65535, got \"big\" at line 1 column 12");
   r = load_config_file(d.write("b.yaml", "node: {rekey: {after_messages: 0}}\n"));
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.error().starts_with("invalid configuration: node.rekey.after_messages: must be"))
@@ -154,16 +156,16 @@ peers:
   auto r = load_config_from_paths({low, mid, high});
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->loaded_paths, (std::vector<std::string>{low, high}));
-  EXPECT_EQ(r->node.limits.max_peers, 11u);                    // higher file overrides
-  EXPECT_EQ(r->node.limits.max_links, 20u);                    // lower file's key kept
-  EXPECT_EQ(r->node.control.socket_path, "/tmp/low.sock");     // reference would drop this
-  EXPECT_EQ(r->node.log_level, "debug");                       // and this
-  EXPECT_EQ(r->node.rekey.after_secs, 600u);                   // and this
-  EXPECT_FALSE(r->node.persistent);                            // an explicit false wins
-  ASSERT_EQ(r->udp.size(), 1u);                                // the section is replaced
+  EXPECT_EQ(r->node.limits.max_peers, 11u);                 // higher file overrides
+  EXPECT_EQ(r->node.limits.max_links, 20u);                 // lower file's key kept
+  EXPECT_EQ(r->node.control.socket_path, "/tmp/low.sock");  // reference would drop this
+  EXPECT_EQ(r->node.log_level, "debug");                    // and this
+  EXPECT_EQ(r->node.rekey.after_secs, 600u);                // and this
+  EXPECT_FALSE(r->node.persistent);                         // an explicit false wins
+  ASSERT_EQ(r->udp.size(), 1u);                             // the section is replaced
   EXPECT_FALSE(r->udp[0].name);
   EXPECT_EQ(r->udp[0].bind_addr, "0.0.0.0:3000");
-  ASSERT_EQ(r->peers.size(), 1u);                              // lists replace
+  ASSERT_EQ(r->peers.size(), 1u);  // lists replace
   EXPECT_EQ(r->peers[0].addresses[0].addr, "192.0.2.9:9");
 }
 
@@ -180,8 +182,9 @@ TEST(ConfigCascade, ErrorsNameTheFile) {
 
 TEST(ConfigCascade, ValidationSeesTheMergedResult) {
   TempDir d;
-  std::string low = d.write("a.yaml", "peers: [{npub: " + std::string(kNpubA) +
-                                          ", addresses: [{transport: udp, addr: \"192.0.2.1:1\"}]}]\n");
+  std::string low =
+      d.write("a.yaml", "peers: [{npub: " + std::string(kNpubA) +
+                            ", addresses: [{transport: udp, addr: \"192.0.2.1:1\"}]}]\n");
   std::string high = d.write("b.yaml", "transports: {udp: {bind_addr: \"127.0.0.1:2121\"}}\n");
   auto r = load_config_from_paths({low, high});
   ASSERT_FALSE(r.ok());
@@ -246,9 +249,9 @@ TEST(ConfigIdentity, PersistentGeneratesThenReuses) {
   EXPECT_EQ(first->source, IdentitySource::kGenerated);
   EXPECT_TRUE(first->survives_restart);
   EXPECT_EQ(first->key_path, dir + "/fips.key");
-  EXPECT_TRUE(any_contains(first->log, LogLevel::kInfo,
-                           "Generated persistent identity, saved to key file path=" + dir +
-                               "/fips.key"));
+  EXPECT_TRUE(
+      any_contains(first->log, LogLevel::kInfo,
+                   "Generated persistent identity, saved to key file path=" + dir + "/fips.key"));
   EXPECT_EQ(file_mode(dir + "/fips.key"), 0600u);
   EXPECT_EQ(d.read("conf/fips.key"), first->identity.nsec() + "\n");
   EXPECT_EQ(d.read("conf/fips.pub"), first->identity.npub() + "\n");
@@ -257,7 +260,8 @@ TEST(ConfigIdentity, PersistentGeneratesThenReuses) {
   ASSERT_TRUE(second.ok()) << second.error();
   EXPECT_EQ(second->source, IdentitySource::kKeyFile);
   EXPECT_EQ(second->identity.npub(), first->identity.npub());
-  EXPECT_TRUE(any_contains(second->log, LogLevel::kInfo, "Loaded persistent identity from key file"));
+  EXPECT_TRUE(
+      any_contains(second->log, LogLevel::kInfo, "Loaded persistent identity from key file"));
   EXPECT_FALSE(any_contains(second->log, LogLevel::kWarn, "accessible beyond its owner"));
 }
 
@@ -273,7 +277,8 @@ TEST(ConfigIdentity, LooseKeyFileModeWarns) {
   EXPECT_EQ(r->identity.npub(), id.npub());
   EXPECT_TRUE(any_contains(r->log, LogLevel::kWarn,
                            "Identity key file is accessible beyond its owner; expected mode 0600 "
-                           "path=" + key + " mode=0644"));
+                           "path=" +
+                               key + " mode=0644"));
   EXPECT_EQ(file_mode(key), 0644u);  // reported, not repaired (as the reference)
 }
 
@@ -326,7 +331,8 @@ TEST(ConfigIdentity, UnwritableKeyDirFallsBackToEphemeral) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->source, IdentitySource::kEphemeral);
   EXPECT_FALSE(r->survives_restart);
-  EXPECT_TRUE(any_contains(r->log, LogLevel::kWarn, "Failed to persist the generated identity key"));
+  EXPECT_TRUE(
+      any_contains(r->log, LogLevel::kWarn, "Failed to persist the generated identity key"));
 }
 
 // ---- socket paths -------------------------------------------------------------
@@ -405,7 +411,8 @@ TEST(ConfigMalformed, OneMegabyte) {
   // Well-formed but large (256 KiB, ~30k keys; yaml-cpp itself needs ~1 s per MiB of
   // keys): unknown keys and warnings stay bounded.
   std::string keys;
-  for (int i = 0; keys.size() < kMaxConfigBytes / 4; ++i) keys += "k" + std::to_string(i) + ": 1\n";
+  for (int i = 0; keys.size() < kMaxConfigBytes / 4; ++i)
+    keys.append("k").append(std::to_string(i)).append(": 1\n");  // not operator+: GCC 12 -Wrestrict
   auto r = parse_config_string(keys, "big.yaml");
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_LE(r->unknown_keys.size(), 1000u);
@@ -444,12 +451,13 @@ RC_GTEST_PROP(ConfigMalformed, RandomBytesNeverCrash, (const std::string& bytes)
 // Random documents built from YAML-ish tokens reach deeper than raw bytes.
 RC_GTEST_PROP(ConfigMalformed, RandomYamlTokensNeverCrash, ()) {
   static const std::vector<std::string> kTokens = {
-      "node", "transports", "udp", "tcp", "peers", "npub", "addresses", "bind_addr", "mtu",
-      "limits", "rekey", "after_secs", "0", "-1", "0x10", "1e9", ".nan", "true", "~", "\"q\"",
-      ":", ": ", "\n", "\n  ", "\n    ", "- ", "[", "]", "{", "}", ", ", "&a ", "*a", "!!str ",
-      "? ", "---\n", "#", "'", "|\n  x"};
-  auto picks = *rc::gen::container<std::vector<size_t>>(
-      rc::gen::inRange<size_t>(0, kTokens.size()));
+      "node",   "transports", "udp",   "tcp",        "peers", "npub", "addresses", "bind_addr",
+      "mtu",    "limits",     "rekey", "after_secs", "0",     "-1",   "0x10",      "1e9",
+      ".nan",   "true",       "~",     "\"q\"",      ":",     ": ",   "\n",        "\n  ",
+      "\n    ", "- ",         "[",     "]",          "{",     "}",    ", ",        "&a ",
+      "*a",     "!!str ",     "? ",    "---\n",      "#",     "'",    "|\n  x"};
+  auto picks =
+      *rc::gen::container<std::vector<size_t>>(rc::gen::inRange<size_t>(0, kTokens.size()));
   std::string doc;
   for (size_t i : picks) doc += kTokens[i];
   parse_and_validate(doc);

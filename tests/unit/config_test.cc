@@ -150,7 +150,8 @@ transports:
   tcp: { bind_addr: "127.0.0.1:8443" }
 dns: { enabled: false }
 peers:
-  - npub: )" + std::string(kNpubA) + R"(
+  - npub: )" + std::string(kNpubA) +
+                  R"(
     alias: node-b
     addresses: [ { transport: udp, addr: "127.0.0.1:2122", priority: 5 } ]
     connect_policy: on_demand
@@ -200,18 +201,20 @@ TEST(ConfigScalars, IntegerErrorsNameTheKey) {
   EXPECT_NE(quoted.find("remove the quotes"), std::string::npos) << quoted;
   EXPECT_NE(parse_err("tun: {mtu: 0123}").find("tun.mtu: "), std::string::npos);
   EXPECT_NE(parse_err("tun: {mtu: 1.5}").find("got 1.5"), std::string::npos);
-  EXPECT_NE(parse_err("node: {limits: {max_peers: 18446744073709551616}}")
-                .find("node.limits.max_peers"),
-            std::string::npos);
-  EXPECT_NE(parse_err("node: {lookup: {ttl: 256}}").find("node.lookup.ttl: expected an integer 0..255"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_err("node: {limits: {max_peers: 18446744073709551616}}").find("node.limits.max_peers"),
+      std::string::npos);
+  EXPECT_NE(
+      parse_err("node: {lookup: {ttl: 256}}").find("node.lookup.ttl: expected an integer 0..255"),
+      std::string::npos);
 }
 
 TEST(ConfigScalars, BoolsAreOnlyTrueAndFalse) {
   EXPECT_TRUE(parse_ok("node: {leaf_only: True}").node.leaf_only);
   EXPECT_TRUE(parse_ok("node: {leaf_only: TRUE}").node.leaf_only);
   EXPECT_FALSE(parse_ok("dns: {enabled: false}").dns.enabled);
-  EXPECT_NE(parse_err("node: {leaf_only: yes}").find("node.leaf_only: expected true or false, got \"yes\""),
+  EXPECT_NE(parse_err("node: {leaf_only: yes}")
+                .find("node.leaf_only: expected true or false, got \"yes\""),
             std::string::npos);
   EXPECT_NE(parse_err("dns: {enabled: 1}").find("dns.enabled: expected true or false, got 1"),
             std::string::npos);
@@ -219,13 +222,14 @@ TEST(ConfigScalars, BoolsAreOnlyTrueAndFalse) {
 }
 
 TEST(ConfigScalars, FloatsAcceptIntegersAndYamlSpecials) {
-  EXPECT_EQ(parse_ok("node: {rate_limit: {handshake_rate: 10}}").node.rate_limit.handshake_rate, 10.0);
+  EXPECT_EQ(parse_ok("node: {rate_limit: {handshake_rate: 10}}").node.rate_limit.handshake_rate,
+            10.0);
   EXPECT_EQ(parse_ok("node: {rate_limit: {handshake_rate: 2.5e1}}").node.rate_limit.handshake_rate,
             25.0);
-  EXPECT_TRUE(std::isinf(
-      parse_ok("node: {rate_limit: {session_setup_rate: .inf}}").node.rate_limit.session_setup_rate));
-  EXPECT_TRUE(std::isnan(
-      parse_ok("node: {rate_limit: {session_setup_rate: .nan}}").node.rate_limit.session_setup_rate));
+  EXPECT_TRUE(std::isinf(parse_ok("node: {rate_limit: {session_setup_rate: .inf}}")
+                             .node.rate_limit.session_setup_rate));
+  EXPECT_TRUE(std::isnan(parse_ok("node: {rate_limit: {session_setup_rate: .nan}}")
+                             .node.rate_limit.session_setup_rate));
   EXPECT_NE(parse_err("node: {rate_limit: {handshake_rate: fast}}")
                 .find("node.rate_limit.handshake_rate: expected a number, got \"fast\""),
             std::string::npos);
@@ -245,9 +249,10 @@ TEST(ConfigScalars, NullMeansUnsetOnlyForOptionalKeys) {
   EXPECT_EQ(parse_ok("tun: {mtu: ~}").tun.mtu, 1280u);
   EXPECT_EQ(parse_ok("transports: {udp: {mtu: null}}").udp[0].mtu, 1280u);
   EXPECT_FALSE(parse_ok("node: {identity: {nsec: }}").node.nsec);
-  EXPECT_NE(parse_err("node: {rekey: {after_secs: ~}}")
-                .find("node.rekey.after_secs: expected an integer 0..18446744073709551615, got null"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_err("node: {rekey: {after_secs: ~}}")
+          .find("node.rekey.after_secs: expected an integer 0..18446744073709551615, got null"),
+      std::string::npos);
 }
 
 TEST(ConfigScalars, EnumsUseTheReferenceMessage) {
@@ -301,7 +306,8 @@ gateway:
   lan_interface: eth0
   extra: 1
 peers:
-  - npub: )") + kNpubA + R"(
+  - npub: )") + kNpubA +
+                  R"(
     adress: x
     addresses:
       - transport: udp
@@ -314,11 +320,13 @@ peers:
                         "peers[0].adress", "peers[0].addresses[0].seen_at_ms"})
     EXPECT_TRUE(has(c.unknown_keys, k)) << k;
   EXPECT_EQ(c.unknown_keys.size(), 8u);
-  EXPECT_TRUE(any_contains(c.warnings, "test.yaml:5:5: unknown key `node.limits.max_peer` ignored "
-                                       "(did you mean `max_peers`?)"));
+  EXPECT_TRUE(any_contains(c.warnings,
+                           "test.yaml:5:5: unknown key `node.limits.max_peer` ignored "
+                           "(did you mean `max_peers`?)"));
   EXPECT_TRUE(any_contains(c.warnings, "(did you mean `enabled`?)"));
-  EXPECT_TRUE(any_contains(c.warnings, "unknown key `peers[0].adress` ignored (did you mean "
-                                       "`addresses`?)"));
+  EXPECT_TRUE(any_contains(c.warnings,
+                           "unknown key `peers[0].adress` ignored (did you mean "
+                           "`addresses`?)"));
   // Known keys next to the unknown ones still apply.
   EXPECT_EQ(c.udp.size(), 1u);
   EXPECT_EQ(c.peers.size(), 1u);
@@ -334,8 +342,9 @@ TEST(ConfigUnknownKeys, InsideNamedInstances) {
 // ---- transports -------------------------------------------------------------
 
 TEST(ConfigTransports, SingleInstance) {
-  Config c = parse_ok("transports:\n  udp:\n    bind_addr: \"0.0.0.0:3000\"\n    mtu: 1400\n"
-                      "    public: true\n  tcp: {}\n");
+  Config c = parse_ok(
+      "transports:\n  udp:\n    bind_addr: \"0.0.0.0:3000\"\n    mtu: 1400\n"
+      "    public: true\n  tcp: {}\n");
   ASSERT_EQ(c.udp.size(), 1u);
   EXPECT_FALSE(c.udp[0].name);
   EXPECT_EQ(c.udp[0].bind_addr, "0.0.0.0:3000");
@@ -386,7 +395,8 @@ TEST(ConfigTransports, NullSectionIsOneDefaultInstance) {
 
 TEST(ConfigTransports, UnsupportedTypesAreCheckedThenIgnored) {
   Config c = parse_ok("transports: {ethernet: {interface: eth0}, tor: {mode: socks5}}");
-  EXPECT_TRUE(any_contains(c.warnings, "transports.ethernet: the ethernet transport is not supported"));
+  EXPECT_TRUE(
+      any_contains(c.warnings, "transports.ethernet: the ethernet transport is not supported"));
   EXPECT_TRUE(any_contains(c.warnings, "transports.tor: the tor transport is not supported"));
   EXPECT_NE(parse_err("transports: {ethernet: {mtu: 1500}}")
                 .find("transports.ethernet: missing field `interface`"),
@@ -396,8 +406,9 @@ TEST(ConfigTransports, UnsupportedTypesAreCheckedThenIgnored) {
 }
 
 TEST(ConfigNode, LegacyDiscoveryBlockIsFoldedIn) {
-  Config c = parse_ok("node:\n  lookup: {ttl: 10}\n  discovery:\n    ttl: 20\n"
-                      "    nostr: {enabled: true}\n");
+  Config c = parse_ok(
+      "node:\n  lookup: {ttl: 10}\n  discovery:\n    ttl: 20\n"
+      "    nostr: {enabled: true}\n");
   EXPECT_EQ(c.node.lookup.ttl, 20u);
   EXPECT_TRUE(c.node.rendezvous.nostr.enabled);
   EXPECT_TRUE(any_contains(c.warnings, "`node.discovery.*` is deprecated"));

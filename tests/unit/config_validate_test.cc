@@ -58,9 +58,10 @@ TEST(ConfigValidate, RekeyAfterMessages) {
 
 TEST(ConfigValidate, RekeyAfterSecs) {
   std::string e = invalid("node: {rekey: {after_secs: 15, enabled: false}}");
-  EXPECT_STARTS(e, "node.rekey.after_secs: is 15, but must be greater than the per-session "
-                   "rekey jitter of 15s; each session offsets the interval by a random value in "
-                   "[-15, +15] seconds");
+  EXPECT_STARTS(e,
+                "node.rekey.after_secs: is 15, but must be greater than the per-session "
+                "rekey jitter of 15s; each session offsets the interval by a random value in "
+                "[-15, +15] seconds");
   valid("node: {rekey: {after_secs: 16}}");
 }
 
@@ -135,14 +136,16 @@ TEST(ConfigValidate, AdvertiseOnNostrNeedsNostr) {
   EXPECT_EQ(invalid("transports: {udp: {lan: {advertise_on_nostr: true}}}"),
             "transports.udp.lan.advertise_on_nostr: at least one transport has "
             "`advertise_on_nostr = true`, but `node.rendezvous.nostr.enabled` is false");
-  valid("node: {rendezvous: {nostr: {enabled: true}}}\n"
-        "transports: {udp: {advertise_on_nostr: true, public: true}}");
+  valid(
+      "node: {rendezvous: {nostr: {enabled: true}}}\n"
+      "transports: {udp: {advertise_on_nostr: true, public: true}}");
 }
 
 TEST(ConfigValidate, ViaNostrNeedsNostr) {
   std::string y = "peers: [{npub: " + std::string(kNpubA) + ", via_nostr: true}]";
-  EXPECT_EQ(invalid(y), "peers[0].via_nostr: at least one peer has `via_nostr = true`, but "
-                        "`node.rendezvous.nostr.enabled` is false");
+  EXPECT_EQ(invalid(y),
+            "peers[0].via_nostr: at least one peer has `via_nostr = true`, but "
+            "`node.rendezvous.nostr.enabled` is false");
   valid("node: {rendezvous: {nostr: {enabled: true}}}\n" + y);
 }
 
@@ -165,9 +168,11 @@ TEST(ConfigValidate, NatUdpAdvertNeedsRelaysAndStun) {
 }
 
 TEST(ConfigValidate, LoopbackBindWithExternalPeer) {
-  std::string y = "transports: {udp: {bind_addr: \"127.0.0.1:2121\"}}\n" + peer("udp", "192.0.2.7:2121");
-  EXPECT_STARTS(invalid(y), "transports.udp.bind_addr: is loopback (127.0.0.1:2121) but at least "
-                            "one peer has a non-loopback UDP address");
+  std::string y =
+      "transports: {udp: {bind_addr: \"127.0.0.1:2121\"}}\n" + peer("udp", "192.0.2.7:2121");
+  EXPECT_STARTS(invalid(y),
+                "transports.udp.bind_addr: is loopback (127.0.0.1:2121) but at least "
+                "one peer has a non-loopback UDP address");
   valid("transports: {udp: {bind_addr: \"127.0.0.1:2121\", outbound_only: true}}\n" +
         peer("udp", "192.0.2.7:2121"));
   valid("transports: {udp: {bind_addr: \"127.0.0.1:2121\"}}\n" + peer("udp", "127.0.0.2:2121"));
@@ -184,10 +189,11 @@ TEST(ConfigValidate, QualifiedUdpInstanceMustExist) {
   std::string single = invalid("transports: {udp: {}}\n" + peer("udp/lan", "192.0.2.1:2121"));
   EXPECT_STARTS(single, "peers[0].addresses[0].transport: peer `");
   EXPECT_HAS(single, "no udp transport is configured under the instance name `lan`");
-  EXPECT_HAS(single, "no named udp instances are configured (the udp transport is a single "
-                     "unnamed instance).");
-  std::string named = invalid("transports: {udp: {wan: {}, aware: {}}}\n" +
-                              peer("udp/lan", "192.0.2.1:2121"));
+  EXPECT_HAS(single,
+             "no named udp instances are configured (the udp transport is a single "
+             "unnamed instance).");
+  std::string named =
+      invalid("transports: {udp: {wan: {}, aware: {}}}\n" + peer("udp/lan", "192.0.2.1:2121"));
   EXPECT_HAS(named, "configured udp instances are: wan, aware.");
   valid("transports: {udp: {wan: {}, lan: {bind_addr: \"0.0.0.0:2122\"}}}\n" +
         peer("udp/lan", "192.0.2.1:2121"));
@@ -215,12 +221,14 @@ TEST(ConfigValidate, PeerAddressesParse) {
   valid(peer("udp", "[2001:db8::1]:2121"));
   valid(peer("udp", "[fe80::1%lo]:2121"));
   Config c = valid(peer("udp", "peer1.example.com:2121"));
-  EXPECT_TRUE(any_contains(c.warnings, "peers[0].addresses[0].addr: \"peer1.example.com:2121\" "
-                                       "names a host, not an IP address"));
+  EXPECT_TRUE(any_contains(c.warnings,
+                           "peers[0].addresses[0].addr: \"peer1.example.com:2121\" "
+                           "names a host, not an IP address"));
   // Other transports' address formats are not ours to judge; they are noted.
   c = valid(peer("ethernet", "eth0/aa:bb:cc:dd:ee:ff"));
-  EXPECT_TRUE(any_contains(c.warnings, "peers[0].addresses[0].transport: the ethernet transport "
-                                       "is not supported"));
+  EXPECT_TRUE(any_contains(c.warnings,
+                           "peers[0].addresses[0].transport: the ethernet transport "
+                           "is not supported"));
   c = valid(peer("carrier-pigeon", "x"));
   EXPECT_TRUE(any_contains(c.warnings, "unknown transport type \"carrier-pigeon\""));
 }
@@ -262,7 +270,8 @@ TEST(ConfigValidate, NsecIsChecked) {
 }
 
 TEST(ConfigValidate, EveryProblemIsReported) {
-  std::string e = invalid("node: {rekey: {after_messages: 0, after_secs: 1}, native_api: {backlog: 0}}");
+  std::string e =
+      invalid("node: {rekey: {after_messages: 0, after_secs: 1}, native_api: {backlog: 0}}");
   EXPECT_HAS(e, "node.rekey.after_messages: ");
   EXPECT_HAS(e, "\nnode.rekey.after_secs: ");
   EXPECT_HAS(e, "node.native_api.backlog: ");
@@ -272,7 +281,8 @@ TEST(ConfigValidate, EveryProblemIsReported) {
 
 TEST(ConfigValidate, WarningsDoNotFail) {
   Config c = valid("node: {log_level: verbose}");
-  EXPECT_TRUE(any_contains(c.warnings, "node.log_level: unrecognised level \"verbose\"; using info"));
+  EXPECT_TRUE(
+      any_contains(c.warnings, "node.log_level: unrecognised level \"verbose\"; using info"));
   EXPECT_TRUE(any_contains(c.warnings, "transports: none configured"));
   c = valid(peer("udp", "192.0.2.1:1") + "  - npub: " + kNpubA +
             "\n    addresses: [{transport: udp, addr: \"192.0.2.1:2\"}]\n");
