@@ -223,7 +223,7 @@ void Ecdh_baseline(benchmark::State& st) {
   uint8_t out[32];
   for (auto _ : st) {
     secp256k1_pubkey pk;
-    (void)secp256k1_ec_pubkey_parse(raw_ctx(), &pk, pb.data(), 33);
+    if (!secp256k1_ec_pubkey_parse(raw_ctx(), &pk, pb.data(), 33)) st.SkipWithError("parse");
     int ok = secp256k1_ecdh(raw_ctx(), out, &pk, a.bytes().data(), nullptr, nullptr);
     benchmark::DoNotOptimize(ok);
   }
@@ -251,7 +251,7 @@ void SchnorrVerify_baseline(benchmark::State& st) {
   for (auto _ : st) {
     Digest32 d = sha256(msg);
     secp256k1_xonly_pubkey pk;
-    (void)secp256k1_xonly_pubkey_parse(raw_ctx(), &pk, x.data());
+    if (!secp256k1_xonly_pubkey_parse(raw_ctx(), &pk, x.data())) st.SkipWithError("parse");
     int ok = secp256k1_schnorrsig_verify(raw_ctx(), sig.data(), d.data(), 32, &pk);
     benchmark::DoNotOptimize(ok);
   }
@@ -270,7 +270,7 @@ void raw_curve_work(benchmark::State& st, int ecdh_count, int keygen_count) {
   for (auto _ : st) {
     for (int i = 0; i < ecdh_count; ++i) {
       secp256k1_pubkey pk;
-      (void)secp256k1_ec_pubkey_parse(raw_ctx(), &pk, pb.data(), 33);
+      if (!secp256k1_ec_pubkey_parse(raw_ctx(), &pk, pb.data(), 33)) st.SkipWithError("parse");
       int ok = secp256k1_ecdh(raw_ctx(), out, &pk, a.bytes().data(), nullptr, nullptr);
       benchmark::DoNotOptimize(ok);
     }

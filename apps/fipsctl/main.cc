@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "control/paths.h"
+#include "config/paths.h"
 #include "fipsctl.h"
 #include "version.h"
 

@@ -314,42 +314,21 @@ Result<Config, std::string> load_config(std::optional<std::string> explicit_path
   }
 }
 
-std::optional<LogLevel> parse_log_level(std::string_view s) {
-  std::string low;
-  for (char ch : s) low += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (low == "trace") return LogLevel::kTrace;
-  if (low == "debug") return LogLevel::kDebug;
-  if (low == "info") return LogLevel::kInfo;
-  if (low == "warn" || low == "warning") return LogLevel::kWarn;
-  if (low == "error") return LogLevel::kError;
-  return std::nullopt;
-}
-
-std::string_view log_level_name(LogLevel l) {
-  switch (l) {
-    case LogLevel::kTrace:
-      return "trace";
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "info";
+std::optional<LogLevel> parse_config_log_level(std::string_view s) {
+  LogLevel l;
+  if (!parse_log_level(s, l) || l == LogLevel::kOff) return std::nullopt;
+  return l;
 }
 
 LogLevel effective_log_level(const Config& cfg, const char* rust_log, const char* fips_log_level) {
   if (fips_log_level && *fips_log_level) {
-    if (auto l = parse_log_level(fips_log_level)) return *l;
+    if (auto l = parse_config_log_level(fips_log_level)) return *l;
   }
   if (rust_log && *rust_log) {
-    if (auto l = parse_log_level(rust_log)) return *l;
+    if (auto l = parse_config_log_level(rust_log)) return *l;
   }
   if (cfg.node.log_level) {
-    if (auto l = parse_log_level(*cfg.node.log_level)) return *l;
+    if (auto l = parse_config_log_level(*cfg.node.log_level)) return *l;
   }
   return LogLevel::kInfo;
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "util/log.h"
 #include "util/result.h"
 
 namespace fips {
@@ -63,11 +64,8 @@ std::vector<std::string> default_search_paths();
 // over default_search_paths().
 [[nodiscard]] Result<Config, std::string> load_config(std::optional<std::string> explicit_path);
 
-enum class LogLevel : uint8_t { kTrace, kDebug, kInfo, kWarn, kError };
-
-// trace|debug|info|warn|warning|error, case-insensitive.
-std::optional<LogLevel> parse_log_level(std::string_view s);
-std::string_view log_level_name(LogLevel l);  // "trace" ... "error"
+// trace|debug|info|warn|warning|error, case-insensitive (LogLevel is util/log.h's).
+std::optional<LogLevel> parse_config_log_level(std::string_view s);
 
 // The level to log at. Highest priority first:
 //   1. FIPS_LOG_LEVEL (ours), when it is a level name;

@@ -132,7 +132,7 @@ void check_values(Config& cfg, Problems& p) {
     auto sk = decode_secret(*cfg.node.nsec);
     if (!sk) p.add("node.identity.nsec", sk.error().message());
   }
-  if (cfg.node.log_level && !parse_log_level(*cfg.node.log_level))
+  if (cfg.node.log_level && !parse_config_log_level(*cfg.node.log_level))
     cfg.warnings.push_back("node.log_level: unrecognised level " + q(*cfg.node.log_level) +
                            "; using info (expected trace, debug, info, warn or error)");
   if (!is_ip(cfg.dns.bind_addr))

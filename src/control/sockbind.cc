@@ -10,7 +10,7 @@
 #include <cstring>
 #include <optional>
 
-#include "control/paths.h"
+#include "config/paths.h"
 
 namespace fips {
 namespace {

@@ -3,7 +3,7 @@
 // socket file exists, probe it with connect() - a live listener is an error
 // ("<what> socket already in use: <path>"), a dead one is unlinked; bind and
 // listen; chmod 0770 and best-effort chgrp `fips`; a parent this call created
-// (or a managed runtime dir, control/paths.h) gets 0750 + group fips.
+// (or a managed runtime dir, config/paths.h) gets 0750 + group fips.
 // Not here: serving connections (control/server.h).
 #pragma once
 

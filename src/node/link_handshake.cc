@@ -343,8 +343,8 @@ void LinkLayer::remove_peer(NodeAddr a, uint64_t now, bool schedule_reconnect) {
   }
   for (auto ri = rekey_by_index_.begin(); ri != rekey_by_index_.end();)
     ri = ri->second == &p ? rekey_by_index_.erase(ri) : std::next(ri);
-  peers_.erase(it);
   LOG_INFO("peer %s down", display_name(a).c_str());
+  peers_.erase(it);
   if (upper_) upper_->on_peer_down(a, now);
   if (schedule_reconnect) note_link_dead(a, now);
 }

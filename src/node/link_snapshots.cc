@@ -18,6 +18,7 @@ std::vector<PeerSnapshot> LinkLayer::peer_snapshots(uint64_t) const {
     s.link_id = p.link_id;
     s.direction = p.outbound ? "outbound" : "inbound";
     s.transport_addr = p.addr.str();
+    s.transport_id = p.tid;
     s.authenticated_at_ms = p.authenticated_wall_ms;
     s.last_seen_ms = p.last_seen_wall_ms;
     s.consecutive_decrypt_failures = p.consecutive_decrypt_failures;

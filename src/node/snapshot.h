@@ -41,6 +41,7 @@ struct PeerSnapshot {
   std::optional<std::string> direction;       // outbound | inbound
   std::optional<std::string> transport_addr;  // "1.2.3.4:2121"
   std::optional<std::string> transport_type;  // "udp" | "tcp"
+  TransportId transport_id = 0;               // not rendered: lets the shell name the type
   uint64_t authenticated_at_ms = 0;           // Unix ms
   uint64_t last_seen_ms = 0;                  // Unix ms
   uint32_t consecutive_decrypt_failures = 0;

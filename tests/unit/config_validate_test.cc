@@ -306,8 +306,9 @@ TEST(ConfigLogLevel, FromConfigAndEnvironment) {
   EXPECT_EQ(effective_log_level(c, "fips=debug", nullptr), LogLevel::kError);  // not plain
   EXPECT_EQ(effective_log_level(c, "trace", "warn"), LogLevel::kWarn);         // ours first
   EXPECT_EQ(effective_log_level(c, "trace", "bogus"), LogLevel::kTrace);
-  EXPECT_EQ(log_level_name(LogLevel::kWarn), "warn");
-  EXPECT_FALSE(parse_log_level("warnings"));
+  EXPECT_EQ(log_level_name(LogLevel::kWarn), "WARN");
+  EXPECT_FALSE(parse_config_log_level("warnings"));
+  EXPECT_FALSE(parse_config_log_level("off"));
 }
 
 }  // namespace

@@ -1,0 +1,130 @@
+#include "daemon/control_handler.h"
+
+#include <unistd.h>
+
+#include <climits>
+
+#include "control/commands.h"
+#include "control/queries.h"
+#include "daemon/daemon.h"
+#include "io/event_loop.h"
+#include "transport/tcp.h"
+#include "version.h"
+
+namespace fips {
+
+std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uint64_t) {
+  const std::string& c = req.command;
+  const uint64_t now = monotonic_ms();
+  LinkLayer& link = d_.node().link();
+  if (c == "show_status") return ControlReply(show_status_data(d_.status_snapshot()));
+  if (c == "show_peers") {
+    auto peers = link.peer_snapshots(now);
+    for (PeerSnapshot& p : peers)
+      if (Transport* t = d_.transport(p.transport_id)) p.transport_type = std::string(t->type());
+    return ControlReply(show_peers_data(peers));
+  }
+  if (c == "show_links") return ControlReply(show_links_data(link.link_snapshots()));
+  if (c == "show_connections")
+    return ControlReply(show_connections_data(link.connection_snapshots(now)));
+  if (c == "show_transports") return ControlReply(show_transports_data(d_.transport_snapshots()));
+  if (c == "connect") return connect(req.params_ptr());
+  if (c == "disconnect") return disconnect(req.params_ptr());
+  return ControlReply(Err{unknown_command_message(c)});
+}
+
+ControlReply DaemonControl::connect(const nlohmann::json* params) {
+  auto p = parse_connect_params(params);
+  if (!p) return Err{p.error()};
+  Transport* t = d_.find_transport(p->transport);
+  auto addr = TransportAddr::parse(p->address);
+  if (!t || !addr) return Err{connect_no_transport_message(p->npub)};
+  const uint64_t now = monotonic_ms();
+  auto r = d_.node().link().dial(p->peer, DialTarget{t->id(), *addr}, now);
+  d_.on_burst_end();
+  switch (r) {
+    case LinkLayer::DialResult::kStarted:
+    case LinkLayer::DialResult::kAlreadyConnecting:
+      return connect_result(*p, false);
+    case LinkLayer::DialResult::kAlreadyConnected:
+      return connect_result(*p, false);
+    case LinkLayer::DialResult::kNoSlots:
+      return Err{connect_no_slots_message(p->npub)};
+    case LinkLayer::DialResult::kFailed:
+      break;
+  }
+  return Err{connect_no_transport_message(p->npub)};
+}
+
+ControlReply DaemonControl::disconnect(const nlohmann::json* params) {
+  auto p = parse_disconnect_params(params);
+  if (!p) return Err{p.error()};
+  const uint64_t now = monotonic_ms();
+  if (!d_.node().link().disconnect(p->peer.node_addr(), fmp::DisconnectReason::kConfigurationChange,
+                                   now))
+    return Err{peer_not_found_message(p->npub)};
+  d_.on_burst_end();
+  return disconnect_result(p->npub);
+}
+
+// ---- snapshots owned by the daemon ----
+
+StatusSnapshot Daemon::status_snapshot() const {
+  StatusSnapshot s;
+  s.version = FIPS_VERSION_STRING;
+  s.npub = id_.npub();
+  s.node_addr = id_.node_addr().hex();
+  s.ipv6_addr = id_.address().str();
+  s.state = "running";
+  s.is_leaf_only = cfg_.node.leaf_only;
+  s.is_root = true;  // no spanning tree yet: every node is its own root
+  s.root = id_.node_addr().hex();
+  s.persistent = persistent_;
+  s.peer_count = node_->link().peer_count();
+  s.link_count = node_->link().peer_count();
+  s.connection_count = node_->link().pending_count();
+  for (auto& t : transports_) {
+    if (!t || t->state() != TransportState::kUp) continue;
+    ++s.transport_count;
+    s.transport_peer_counts.emplace(std::string(t->type()), 0);
+  }
+  node_->link().for_each_peer([&](const Peer& p) {
+    if (Transport* t = transport(p.tid)) ++s.transport_peer_counts[std::string(t->type())];
+  });
+  uint64_t min_mtu = 0;
+  for (auto& t : transports_)
+    if (t && t->state() == TransportState::kUp && (min_mtu == 0 || t->mtu() < min_mtu)) min_mtu = t->mtu();
+  s.effective_ipv6_mtu = min_mtu > 77 ? min_mtu - 77 : 0;
+  s.control_socket = control_path_;
+  s.pid = static_cast<uint64_t>(::getpid());
+  char exe[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  s.exe_path = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "-";
+  s.uptime_secs = (monotonic_ms() - started_ms_) / 1000;
+  for (std::string_view k : kForwardingCounters) s.forwarding[std::string(k)] = 0;
+  for (std::string_view k : kSparklineSeries) s.sparklines[std::string(k)] = {};
+  return s;
+}
+
+std::vector<TransportSnapshot> Daemon::transport_snapshots() const {
+  std::vector<TransportSnapshot> out;
+  for (auto& t : transports_) {
+    if (!t || t->state() != TransportState::kUp) continue;
+    TransportSnapshot s;
+    s.transport_id = t->id();
+    s.type = std::string(t->type());
+    s.name = t->name();
+    s.state = "up";
+    s.mtu = t->mtu();
+    if (std::string la = t->local_addr(); !la.empty()) s.local_addr = la;
+    s.stats = t->stats();
+    if (auto* tcp = dynamic_cast<const TcpTransport*>(t.get())) {
+      s.pool_inbound = tcp->pool_inbound();
+      s.pool_outbound = tcp->pool_outbound();
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace fips

@@ -1,0 +1,237 @@
+#include "daemon/daemon.h"
+
+#include <netdb.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "config/paths.h"
+#include "control/server.h"
+#include "crypto/random.h"
+#include "daemon/control_handler.h"
+#include "transport/tcp.h"
+#include "transport/udp.h"
+#include "util/log.h"
+#include "version.h"
+
+namespace fips {
+namespace {
+
+// Buffers: largest MTU we carry plus headroom for prepended headers and
+// tailroom for AEAD tags; 4096 buffers = 8 MiB for the default 2 KiB size.
+constexpr size_t kPoolBuffers = 4096;
+constexpr size_t kHeadroom = 128;
+
+size_t buffer_size_for(const Config& cfg) {
+  size_t mtu = 1280;
+  for (auto& u : cfg.udp) mtu = std::max<size_t>(mtu, u.mtu);
+  for (auto& t : cfg.tcp) mtu = std::max<size_t>(mtu, t.mtu);
+  return std::max<size_t>(2048, mtu + kHeadroom + 128);
+}
+
+// host:port with a hostname: resolve once at start-up (blocking is fine here).
+std::optional<TransportAddr> resolve(const std::string& s) {
+  if (auto a = TransportAddr::parse(s)) return a;
+  const size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = s.substr(0, colon), port = s.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return std::nullopt;
+  TransportAddr a = TransportAddr::from_sockaddr(res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  return a.valid() ? std::optional(a) : std::nullopt;
+}
+
+}  // namespace
+
+Daemon::Daemon(Config cfg, Identity id, bool persistent)
+    : cfg_(std::move(cfg)),
+      id_(std::move(id)),
+      persistent_(persistent),
+      pool_(kPoolBuffers, buffer_size_for(cfg_), kHeadroom) {
+  random_bytes(epoch_);
+  node_ = std::make_unique<Node>(id_, epoch_, link_config_from(cfg_), *this, random_u64());
+}
+
+Daemon::~Daemon() = default;
+
+Transport* Daemon::transport(TransportId tid) const {
+  if (tid == 0 || tid > transports_.size()) return nullptr;
+  return transports_[tid - 1].get();
+}
+
+Transport* Daemon::find_transport(std::string_view spec) const {
+  std::string_view type = spec, name;
+  if (size_t slash = spec.find('/'); slash != std::string_view::npos) {
+    type = spec.substr(0, slash);
+    name = spec.substr(slash + 1);
+  }
+  for (auto& t : transports_) {
+    if (!t || t->type() != type || t->state() != TransportState::kUp) continue;
+    if (!name.empty() && t->name() != std::optional<std::string>(std::string(name))) continue;
+    return t.get();
+  }
+  return nullptr;
+}
+
+Result<void, std::string> Daemon::start() {
+  started_ms_ = monotonic_ms();
+  TransportId next = 1;
+  size_t up = 0;
+  for (const UdpTransportConfig& u : cfg_.udp) {
+    auto t = std::make_unique<UdpTransport>(next++, u, loop_, pool_, *this);
+    if (auto r = t->start(); !r) {
+      LOG_ERROR("udp transport %s failed: %s", u.bind_addr.c_str(), r.error().c_str());
+    } else {
+      LOG_INFO("udp transport %u listening on %s (mtu %u)", t->id(), t->local_addr().c_str(), u.mtu);
+      ++up;
+    }
+    transports_.push_back(std::move(t));
+  }
+  for (const TcpTransportConfig& c : cfg_.tcp) {
+    const TcpTransportConfig& tc = c;
+    auto t = std::make_unique<TcpTransport>(next++, tc, loop_, pool_, *this,
+                                            cfg_.node.limits.max_connections);
+    if (auto r = t->start(); !r) {
+      LOG_ERROR("tcp transport failed: %s", r.error().c_str());
+    } else {
+      LOG_INFO("tcp transport %u %s%s (mtu %u)", t->id(),
+               tc.bind_addr ? "listening on " : "outbound only", t->local_addr().c_str(), tc.mtu);
+      ++up;
+    }
+    transports_.push_back(std::move(t));
+  }
+  if (up == 0) return Err{std::string("no operational transports")};
+
+  if (cfg_.node.control.enabled) {
+    control_path_ = fips::control_socket_path(cfg_.node.control.socket_path);
+    control_handler_ = std::make_unique<DaemonControl>(*this);
+    control_ = std::make_unique<ControlServer>(loop_, *control_handler_);
+    if (auto r = control_->start(control_path_); !r) {
+      LOG_WARN("Failed to bind control socket error=%s", r.error().c_str());
+      control_.reset();
+    } else {
+      LOG_INFO("control socket listening on %s", control_path_.c_str());
+    }
+  }
+
+  loop_.on_timer([this] { on_timer(); });
+  if (!loop_.watch_signals([this](int s) { on_signal(s); }))
+    return Err{std::string("cannot install signal handlers")};
+
+  LOG_INFO("node %s (%s) starting, fips %s", id_.npub().c_str(), id_.address().str().c_str(),
+           FIPS_VERSION_STRING);
+  add_configured_peers(monotonic_ms());
+  loop_.set_deadline(monotonic_ms() + 1);
+  return {};
+}
+
+void Daemon::add_configured_peers(uint64_t now) {
+  for (size_t i = 0; i < cfg_.peers.size(); ++i) {
+    const PeerConfig& pc = cfg_.peers[i];
+    auto id = PeerIdentity::from_npub(pc.npub);
+    if (!id) {
+      LOG_WARN("peers[%zu]: %s; skipped", i, id.error().message().c_str());
+      continue;
+    }
+    if (pc.alias) node_->link().set_alias(id->node_addr(), *pc.alias);
+    if (pc.connect_policy != ConnectPolicy::kAutoConnect) continue;
+    std::vector<DialTarget> targets;
+    for (const PeerAddressConfig& a : pc.addresses) {
+      Transport* t = find_transport(a.transport);
+      auto addr = resolve(a.addr);
+      if (!t || !addr) {
+        LOG_WARN("peer %s: address %s over %s is not usable (%s)", pc.npub.c_str(), a.addr.c_str(),
+                 a.transport.c_str(), !t ? "no such transport running" : "cannot resolve");
+        continue;
+      }
+      targets.push_back(DialTarget{t->id(), *addr});
+    }
+    if (targets.empty()) {
+      LOG_WARN("peer %s has no usable address; not dialling", pc.npub.c_str());
+      continue;
+    }
+    node_->link().add_static_peer(*id, std::move(targets), pc.auto_reconnect, now);
+  }
+  on_burst_end();
+}
+
+int Daemon::run() {
+  if (!loop_.run()) {
+    LOG_ERROR("event loop failed: %s", std::strerror(errno));
+    return 1;
+  }
+  return exit_code_;
+}
+
+void Daemon::on_timer() {
+  const uint64_t now = monotonic_ms();
+  node_->tick(now);
+  for (auto& t : transports_)
+    if (auto* tcp = dynamic_cast<TcpTransport*>(t.get())) tcp->tick(now);
+  on_burst_end();
+  loop_.set_deadline(node_->next_deadline(now));
+}
+
+void Daemon::on_signal(int signo) {
+  if (signo == SIGHUP) {
+    LOG_INFO("SIGHUP ignored (configuration reload is not supported)");
+    return;
+  }
+  LOG_INFO("received %s, shutting down", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+  node_->link().shutdown(monotonic_ms());  // Disconnect(Shutdown) to every peer
+  on_burst_end();
+  if (control_) control_->stop();
+  loop_.stop();
+}
+
+// ---- TransportSink ----
+
+void Daemon::on_packet(TransportId tid, const TransportAddr& from, PacketBuf&& pkt) {
+  node_->on_packet(tid, from, std::move(pkt), monotonic_ms());
+}
+
+void Daemon::on_burst_end() {
+  if (!dirty_) return;
+  dirty_ = false;
+  for (auto& t : transports_)
+    if (t && t->state() == TransportState::kUp) t->flush();
+}
+
+void Daemon::on_connect_failed(TransportId tid, const TransportAddr& to) {
+  node_->link().on_connect_failed(tid, to, monotonic_ms());
+}
+
+void Daemon::on_connection_closed(TransportId, const TransportAddr&) {
+  // The link layer notices through its dead timeout, as the reference does.
+}
+
+// ---- LinkIo ----
+
+bool Daemon::send(TransportId tid, const TransportAddr& to, PacketBuf&& pkt) {
+  Transport* t = transport(tid);
+  if (!t) return false;
+  dirty_ = true;
+  return t->send(to, std::move(pkt));
+}
+
+uint16_t Daemon::mtu(TransportId tid, const TransportAddr& to) const {
+  Transport* t = transport(tid);
+  return t ? t->mtu_to(to) : 0;
+}
+
+bool Daemon::accepts_inbound(TransportId tid) const {
+  Transport* t = transport(tid);
+  return t && t->accepts_inbound();
+}
+
+void Daemon::close_connection(TransportId tid, const TransportAddr& to) {
+  if (Transport* t = transport(tid)) t->close_connection(to);
+}
+
+uint64_t Daemon::wall_ms() const { return unix_ms(); }
+
+}  // namespace fips

@@ -1,0 +1,87 @@
+// The `fips` daemon's I/O shell: owns the event loop, packet pool,
+// transports, the sans-I/O Node and the control socket, and turns one into
+// the other. Single-threaded: every handler runs on the loop thread.
+// Not here: protocol logic (node/), config parsing (config/).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "dataplane/buffer_pool.h"
+#include "identity/identity.h"
+#include "io/event_loop.h"
+#include "node/node.h"
+#include "transport/transport.h"
+#include "util/result.h"
+
+namespace fips {
+
+class ControlServer;
+class DaemonControl;
+
+class Daemon : public TransportSink, public LinkIo {
+ public:
+  Daemon(Config cfg, Identity id, bool persistent);
+  ~Daemon() override;
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Starts transports (at least one must come up), the control socket and
+  // dials configured peers. An error here is fatal (the message says why).
+  [[nodiscard]] Result<void, std::string> start();
+  // Runs until SIGINT/SIGTERM (or stop()); returns the process exit code.
+  int run();
+  void stop() { loop_.stop(); }
+
+  // TransportSink
+  void on_packet(TransportId tid, const TransportAddr& from, PacketBuf&& pkt) override;
+  void on_burst_end() override;
+  void on_connect_failed(TransportId tid, const TransportAddr& to) override;
+  void on_connection_closed(TransportId tid, const TransportAddr& to) override;
+
+  // LinkIo
+  PacketBuf alloc() override { return pool_.acquire(); }
+  bool send(TransportId tid, const TransportAddr& to, PacketBuf&& pkt) override;
+  uint16_t mtu(TransportId tid, const TransportAddr& to) const override;
+  bool accepts_inbound(TransportId tid) const override;
+  void close_connection(TransportId tid, const TransportAddr& to) override;
+  uint64_t wall_ms() const override;
+
+  // For the control socket.
+  Node& node() { return *node_; }
+  const Config& config() const { return cfg_; }
+  const std::vector<std::unique_ptr<Transport>>& transports() const { return transports_; }
+  Transport* transport(TransportId tid) const;
+  // First running transport of this type ("udp", "tcp") or instance ("udp/name").
+  Transport* find_transport(std::string_view spec) const;
+  StatusSnapshot status_snapshot() const;
+  std::vector<TransportSnapshot> transport_snapshots() const;
+  bool persistent() const { return persistent_; }
+  const std::string& control_socket_path() const { return control_path_; }
+  uint64_t started_mono_ms() const { return started_ms_; }
+
+ private:
+  void on_timer();
+  void on_signal(int signo);
+  void add_configured_peers(uint64_t now);
+
+  Config cfg_;
+  Identity id_;
+  bool persistent_;
+  Epoch epoch_{};
+  EventLoop loop_;
+  BufferPool pool_;
+  std::vector<std::unique_ptr<Transport>> transports_;  // index = tid - 1
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<DaemonControl> control_handler_;
+  std::unique_ptr<ControlServer> control_;
+  std::string control_path_;
+  uint64_t started_ms_ = 0;
+  bool dirty_ = false;  // sends queued since the last flush
+  int exit_code_ = 0;
+};
+
+}  // namespace fips
