@@ -1,7 +1,8 @@
 # Front end for the CMake builds. Every target installs what it needs first.
 #   make deps    apt packages (scripts/install-deps.sh; idempotent)
 #   make         release build (build/release)
-#   make test    unit tests in release and ASan+UBSan builds, then bounded fuzz runs
+#   make test    unit tests (release), daemon integration tests, unit tests under
+#                ASan+UBSan, then bounded fuzz runs
 #   make bench   Google Benchmark micro benchmarks (build/bench)
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS each, default 300)
 #   make demo    the main job: a small local mesh showing traffic crossing it
@@ -12,7 +13,7 @@ CMAKE ?= cmake
 FUZZ_SECONDS ?= 300
 TEST_FUZZ_SECONDS ?= 15
 
-.PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke bench fuzz demo clean format
+.PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke integration bench fuzz demo clean format
 
 all: release
 
@@ -47,9 +48,13 @@ unit-asan: asan
 fuzz-smoke: fuzz-build
 	@bash scripts/run-fuzzers.sh build/fuzz/fuzz $(TEST_FUZZ_SECONDS)
 
+integration: release
+	@bash scripts/run-integration.sh
+
 test: deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory unit-release && \
+	$(MAKE) --no-print-directory integration && \
 	$(MAKE) --no-print-directory unit-asan && \
 	$(MAKE) --no-print-directory fuzz-smoke && \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
