@@ -125,6 +125,16 @@ class TreeNet {
     apply(a, tree(a).on_peer_down(addr(b), node(a).costs, now_ms_, unix_s()));
     apply(b, tree(b).on_peer_down(addr(a), node(b).costs, now_ms_, unix_s()));
   }
+  // One side only (e.g. the other side has not noticed yet).
+  void peer_down_one_side(size_t at, size_t peer) {
+    node(at).links.erase(peer);
+    node(at).costs.erase(addr(peer));
+    apply(at, tree(at).on_peer_down(addr(peer), node(at).costs, now_ms_, unix_s()));
+  }
+  void peer_up_one_side(size_t at, size_t peer) {
+    node(at).links.insert(peer);
+    apply(at, tree(at).on_peer_up(addr(peer), now_ms_));
+  }
   // `at` gets its first SRTT sample for `peer` (cost c).
   void measure(size_t at, size_t peer, double c) {
     const bool first = node(at).costs.count(addr(peer)) == 0;
