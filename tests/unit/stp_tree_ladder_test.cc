@@ -257,6 +257,34 @@ TEST(StpTreeLadder, AncestryUpdateDemotesWhenParentRootsAboveUs) {
   EXPECT_EQ(stp::check_ancestry(*d), stp::AncestryCheck::kOk);
 }
 
+// A peer whose path is as long as an announce can carry cannot be extended:
+// not a candidate, and a parent growing to that length demotes us.
+TEST(StpTreeLadder, MaxDepthPathsAreNotExtended) {
+  Solo s(3, 2);
+  s.up(1);
+  auto fake_path = [](size_t len) {  // len addresses ending at the smallest
+    std::vector<NodeAddr> p;
+    for (size_t k = len; k >= 1; --k) {
+      NodeAddr a;
+      a.bytes[14] = static_cast<uint8_t>(k >> 8);
+      a.bytes[15] = static_cast<uint8_t>(k);
+      p.push_back(a);
+    }
+    return p;
+  };
+  const size_t max = stp::kMaxAncestryEntries;
+  EXPECT_EQ(s.recv(1, 2, fake_path(max - 1)).decision, TreeDecision::kNoChange);
+  EXPECT_TRUE(s.t->is_root());
+  s.now = 1000;
+  EXPECT_EQ(s.recv(1, 3, fake_path(max - 2)).decision, TreeDecision::kSwitch);
+  EXPECT_EQ(s.t->my_ancestry().size(), max);
+  EXPECT_EQ(test::encode_own(*s.t).size(), stp::tree_announce_wire_size(max));
+  s.now = 2000;
+  EXPECT_EQ(s.recv(1, 4, fake_path(max - 1)).decision, TreeDecision::kAncestryUpdate);
+  EXPECT_TRUE(s.t->is_root());
+  EXPECT_EQ(test::encode_own(*s.t).size(), stp::tree_announce_wire_size(1));
+}
+
 TEST(StpTreeLadder, GreedyNextHop) {
   Solo s(4, 3);
   const size_t A = 1, B = 2;
