@@ -175,8 +175,8 @@ void TreeState::classify_announce(const NodeAddr& from, const PeerCosts& costs, 
   } else if (!is_root() && should_be_root()) {
     do_self_root(unix_s, a);
   } else if (!is_root() && my_.parent == from) {
-    const Coords& pc = peer_entry(from)->coords;  // just stored
-    if (std::find(pc.begin(), pc.end(), me_) != pc.end()) {
+    const PeerTreeEntry* pe = peer_entry(from);  // just stored: never null
+    if (pe != nullptr && std::find(pe->coords.begin(), pe->coords.end(), me_) != pe->coords.end()) {
       do_loop_drop(costs, now_ms, unix_s, a);
     } else {
       do_ancestry_update(from, now_ms, unix_s, a);

@@ -45,6 +45,9 @@ TreeState::Eval TreeState::evaluate_parent(const PeerCosts& costs) const {
   for (const auto& [addr, rec] : peers_) {
     if (!rec.tree || rec.tree->root() != *smallest) continue;
     if (contains(rec.tree->coords, me_)) continue;
+    // Not in the reference: a path we could not extend into an encodable
+    // announce (ours would exceed kMaxAncestryEntries) is no candidate.
+    if (rec.tree->coords.size() >= kMaxAncestryEntries) continue;
     double cost = 1.0;
     if (auto it = costs.find(addr); it != costs.end()) {
       cost = it->second;
@@ -77,7 +80,8 @@ TreeState::Eval TreeState::evaluate_parent(const PeerCosts& costs) const {
   } else if (!costs.empty()) {
     cur_cost = std::numeric_limits<double>::infinity();
   }
-  const PeerTreeEntry* cur = peer_entry(my_.parent);  // non-null: step 7
+  const PeerTreeEntry* cur = peer_entry(my_.parent);
+  if (cur == nullptr) return {EvalKind::kDiscretionary, *best};  // unreachable (step 7)
   const double cur_eff = static_cast<double>(cur->depth()) + cur_cost;
   if (best_eff < cur_eff * (1.0 - hysteresis_)) return {EvalKind::kDiscretionary, *best};
   return {};
@@ -114,8 +118,11 @@ void TreeState::recompute_coords() {
   // with a peer that has a stored position) a parent we know nothing about --
   // the reference keeps stale coords there, we demote so that what we sign
   // and send is always a valid path; or extending the parent's path would put
-  // us at or below its root (S5 demotion in place, seq/ts kept).
-  if (parent == nullptr || me_ <= parent->root()) {
+  // us at or below its root (S5 demotion in place, seq/ts kept); or (not in
+  // the reference) the parent's path is already as long as an announce can
+  // carry, so ours would be unencodable.
+  if (parent == nullptr || me_ <= parent->root() ||
+      parent->coords.size() >= kMaxAncestryEntries) {
     my_.parent = me_;
     my_.ancestry.assign(1, self);
     my_coords_.assign(1, me_);
