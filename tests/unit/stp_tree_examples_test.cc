@@ -23,7 +23,8 @@ Coords path(TreeNet& net, std::initializer_list<size_t> idx) {
   return c;
 }
 
-void converge(TreeNet& net, const std::function<bool()>& extra = [] { return true; }) {
+void converge(
+    TreeNet& net, const std::function<bool()>& extra = [] { return true; }) {
   ASSERT_TRUE(net.run_until([&] { return net.consistent(net.addr(0)) && extra(); }, 600'000));
 }
 
@@ -156,7 +157,7 @@ TEST(StpTreeExamples, W5LeafLosesOnlyParent) {
   EXPECT_TRUE(net.tree(C).is_root());
   EXPECT_EQ(net.tree(C).declaration_sequence(), c_seq + 1);
   EXPECT_EQ(net.tree(C).peer_entry(net.addr(B)), nullptr);  // removed at once
-  EXPECT_EQ(net.last(B).decision, TreeDecision::kNone);      // lost a child
+  EXPECT_EQ(net.last(B).decision, TreeDecision::kNone);     // lost a child
   EXPECT_EQ(net.last(B).bloom, BloomMark::kAll);
   net.run_for(5000);
   for (size_t i = d_hist; i < net.node(D).history.size(); ++i) {

@@ -151,7 +151,8 @@ class TreeNet {
   }
   // Delivers raw bytes as if `from` had sent them over the link to `to`.
   stp::TreeActions inject(size_t from, size_t to, const std::vector<uint8_t>& bytes) {
-    apply(to, tree(to).on_announce(node(from).id.as_peer(), bytes, node(to).costs, now_ms_, unix_s()));
+    apply(to,
+          tree(to).on_announce(node(from).id.as_peer(), bytes, node(to).costs, now_ms_, unix_s()));
     return last(to);
   }
   bool deliver_one() {
@@ -216,7 +217,8 @@ class TreeNet {
       const size_t p = index_of(c[1]);
       if (nodes_[i]->links.count(p) == 0) return fail("parent not a neighbour");
       const Coords& pc = nodes_[p]->tree->my_coords();
-      if (!std::equal(c.begin() + 1, c.end(), pc.begin(), pc.end())) return fail("coords != self+parent");
+      if (!std::equal(c.begin() + 1, c.end(), pc.begin(), pc.end()))
+        return fail("coords != self+parent");
     }
     return true;
   }

@@ -135,7 +135,7 @@ TEST(StpTreeLadder, UnmeasuredParentCostsInfinity) {
   const size_t A = 1, B = 2;
   s.up(A);
   s.up(B);
-  s.recv(A, 2, {tiny_addr(1)});  // cold: attach to A
+  s.recv(A, 2, {tiny_addr(1)});                                               // cold: attach to A
   EXPECT_EQ(s.recv(B, 2, {tiny_addr(1)}).decision, TreeDecision::kNoChange);  // equal
   // B measured (even at a high cost), A not: A counts as +inf.
   auto a = s.first_rtt(B, 50.0);
@@ -186,7 +186,7 @@ TEST(StpTreeLadder, ParentLossRecoversToSmallerAddressOnExactTie) {
   EXPECT_TRUE(s.t->is_parent(s.addr(A)));
   EXPECT_EQ(s.t->counters().parent_losses, 1u);
   EXPECT_EQ(s.t->counters().parent_switches, 1u);  // recovery is not counted as a switch
-  EXPECT_TRUE(a.announce_to.empty());  // pending, sent by the next tick
+  EXPECT_TRUE(a.announce_to.empty());              // pending, sent by the next tick
   EXPECT_TRUE(s.t->announce_pending(s.addr(A)));
   EXPECT_TRUE(s.t->announce_pending(s.addr(B)));
   EXPECT_TRUE(a.invalidate_via_me);
@@ -226,7 +226,7 @@ TEST(StpTreeLadder, EchoOnlyForStrictlyWorseRootsOnFreshAnnounces) {
   EXPECT_EQ(a.bloom, BloomMark::kNone);
   s.now = 2000;
   EXPECT_TRUE(s.recv(4, 2, {tiny_addr(1)}).announce_to.empty());  // same root
-  EXPECT_TRUE(s.recv(3, 2, {}).announce_to.empty());               // stale replay
+  EXPECT_TRUE(s.recv(3, 2, {}).announce_to.empty());              // stale replay
 }
 
 TEST(StpTreeLadder, AncestryUpdateDemotesWhenParentRootsAboveUs) {

@@ -88,8 +88,9 @@ RC_GTEST_PROP(StpTreeProp, ConvergesToSmallestRootAndReconverges, ()) {
   net.advance(rng.below(70'000));
   net.link_down(cut.first, cut.second);
   const bool re = net.run_until([&] { return net.consistent(net.addr(0), &why); }, 900'000);
-  if (!re) RC_FAIL("no reconvergence after cutting " + std::to_string(cut.first) + "-" +
-                   std::to_string(cut.second) + ": " + why);
+  if (!re)
+    RC_FAIL("no reconvergence after cutting " + std::to_string(cut.first) + "-" +
+            std::to_string(cut.second) + ": " + why);
 }
 
 // The same on a fixed seed, with statistics a reader can check by hand.

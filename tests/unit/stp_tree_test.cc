@@ -91,7 +91,8 @@ TEST_F(StpTreeReject, DecodeErrorBadVersion) {
 }
 
 TEST_F(StpTreeReject, UnknownPeer) {
-  expect_reject(s.recv(U, 6, {tiny_addr(1)}), TreeReject::kUnknownPeer, &TreeCounters::unknown_peer);
+  expect_reject(s.recv(U, 6, {tiny_addr(1)}), TreeReject::kUnknownPeer,
+                &TreeCounters::unknown_peer);
 }
 
 TEST_F(StpTreeReject, AddrMismatch) {
@@ -401,7 +402,8 @@ TEST(StpTree, PeriodicDisabledByZeroInterval) {
   net.link_up(1, 2);
   net.run_for(200'000);
   EXPECT_TRUE(net.consistent(net.addr(0)));
-  for (const auto& a : net.node(1).history) EXPECT_NE(a.decision, TreeDecision::kPeriodicRebroadcast);
+  for (const auto& a : net.node(1).history)
+    EXPECT_NE(a.decision, TreeDecision::kPeriodicRebroadcast);
 }
 
 }  // namespace

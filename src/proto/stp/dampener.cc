@@ -18,7 +18,9 @@ uint64_t sat_add(uint64_t a, uint64_t b) {
 
 }  // namespace
 
-void FlapDampener::set_hold_down_secs(uint64_t secs) { hold_down_ms_ = secs_to_ms(secs); }
+void FlapDampener::set_hold_down_secs(uint64_t secs) {
+  hold_down_ms_ = secs_to_ms(secs);
+}
 
 void FlapDampener::set_flap(uint32_t threshold, uint64_t window_secs, uint64_t dampening_secs) {
   threshold_ = threshold;

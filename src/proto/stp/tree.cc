@@ -98,7 +98,8 @@ TreeActions TreeState::on_announce(const PeerIdentity& from, ByteSpan msg, const
 
   PeerRec& rec = it->second;
   rec.announced_depth = m.ancestry.size() - 1;  // S10: also for stale announces
-  if (rec.tree && m.sequence <= rec.tree->sequence) return reject(TreeReject::kStale, counters_.stale);
+  if (rec.tree && m.sequence <= rec.tree->sequence)
+    return reject(TreeReject::kStale, counters_.stale);
   ++counters_.accepted;
 
   const Before b = before();
@@ -136,9 +137,8 @@ TreeActions TreeState::tick(uint64_t now_ms, uint64_t unix_s, const PeerCosts& c
   for (auto& [addr, r] : peers_)
     if (r.pending && send_allowed(r, now_ms)) r.want = true;
 
-  const uint64_t interval_ms = cfg_.reeval_interval_secs > UINT64_MAX / 1000
-                                   ? UINT64_MAX
-                                   : cfg_.reeval_interval_secs * 1000;
+  const uint64_t interval_ms =
+      cfg_.reeval_interval_secs > UINT64_MAX / 1000 ? UINT64_MAX : cfg_.reeval_interval_secs * 1000;
   const bool due = !last_reeval_ms_ || now_ms - std::min(now_ms, *last_reeval_ms_) >= interval_ms;
   if (cfg_.reeval_interval_secs != 0 && peers_.size() >= 2 && due) {
     last_reeval_ms_ = now_ms;

@@ -47,8 +47,8 @@ namespace fips::stp {
 // node.tree.* (reference defaults).
 struct TreeConfig {
   uint64_t announce_min_interval_ms = 500;
-  double parent_hysteresis = 0.2;  // clamped to [0,1]; NaN disables discretionary switches
-  uint64_t hold_down_secs = 30;    // 0 disables
+  double parent_hysteresis = 0.2;      // clamped to [0,1]; NaN disables discretionary switches
+  uint64_t hold_down_secs = 30;        // 0 disables
   uint64_t reeval_interval_secs = 60;  // 0 disables periodic re-eval and re-broadcast
   uint32_t flap_threshold = 4;
   uint64_t flap_window_secs = 60;
@@ -93,13 +93,13 @@ enum class TreeReject : uint8_t {
 
 // What the event did to our position (for logs and tests).
 enum class TreeDecision : uint8_t {
-  kNone,        // nothing evaluated (reject, peer up, non-parent peer down, quiet tick)
-  kNoChange,    // accepted announce, ladder found nothing to do
-  kSwitch,      // new parent (announce / periodic / first-RTT)
-  kSelfRoot,    // promoted ourselves to root
-  kLoopDrop,    // parent's new ancestry contains us: recovered
-  kAncestryUpdate,  // parent re-announced: same parent, re-derived coords
-  kParentLost,  // parent removed: recovered
+  kNone,                 // nothing evaluated (reject, peer up, non-parent peer down, quiet tick)
+  kNoChange,             // accepted announce, ladder found nothing to do
+  kSwitch,               // new parent (announce / periodic / first-RTT)
+  kSelfRoot,             // promoted ourselves to root
+  kLoopDrop,             // parent's new ancestry contains us: recovered
+  kAncestryUpdate,       // parent re-announced: same parent, re-derived coords
+  kParentLost,           // parent removed: recovered
   kPeriodicRebroadcast,  // periodic re-eval found nothing: re-announce as is
 };
 
@@ -211,10 +211,14 @@ class TreeState {
   // Depth from the peer's last VERIFIED announce, stale ones included (the
   // reference ActivePeer copy behind show_peers tree_depth/has_tree_position).
   [[nodiscard]] std::optional<size_t> peer_announced_depth(const NodeAddr& peer) const;
-  [[nodiscard]] bool is_parent(const NodeAddr& peer) const { return !is_root() && my_.parent == peer; }
+  [[nodiscard]] bool is_parent(const NodeAddr& peer) const {
+    return !is_root() && my_.parent == peer;
+  }
   // The peer's stored declaration names us as its parent.
   [[nodiscard]] bool is_child(const NodeAddr& peer) const;
-  [[nodiscard]] bool is_tree_peer(const NodeAddr& peer) const { return is_parent(peer) || is_child(peer); }
+  [[nodiscard]] bool is_tree_peer(const NodeAddr& peer) const {
+    return is_parent(peer) || is_child(peer);
+  }
   [[nodiscard]] std::vector<NodeAddr> tree_peers() const;  // ascending
   [[nodiscard]] bool announce_pending(const NodeAddr& peer) const;
 

@@ -121,8 +121,7 @@ void TreeState::recompute_coords() {
   // us at or below its root (S5 demotion in place, seq/ts kept); or (not in
   // the reference) the parent's path is already as long as an announce can
   // carry, so ours would be unencodable.
-  if (parent == nullptr || me_ <= parent->root() ||
-      parent->coords.size() >= kMaxAncestryEntries) {
+  if (parent == nullptr || me_ <= parent->root() || parent->coords.size() >= kMaxAncestryEntries) {
     my_.parent = me_;
     my_.ancestry.assign(1, self);
     my_coords_.assign(1, me_);
