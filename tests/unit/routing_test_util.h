@@ -33,8 +33,8 @@ struct FakePeer {
   bool can_send = true;
   bool tree = false;
   double cost = 1.0;
-  Coords coords;                // empty = unknown ancestry
-  std::set<NodeAddr> reach;     // exact "bloom" membership
+  Coords coords{};              // empty = unknown ancestry
+  std::set<NodeAddr> reach{};   // exact "bloom" membership
   bool reach_all = false;       // filter holds everything
   uint16_t mtu = PeerView::kUnknownMtu;
 };
