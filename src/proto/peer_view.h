@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "identity/node_addr.h"
 #include "proto/bloom/filter.h"
@@ -67,10 +68,22 @@ inline CoordsView coords_view_of(const Coords& c) {
                     c.size());
 }
 
-// Tree distance between two coordinate views (see tree_distance in coords.h).
+// Tree distance between two coordinate views, as tree_distance in coords.h
+// (different roots or an empty list -> UINT64_MAX), comparing the raw
+// 16-byte entries from the root end: with c common suffix entries the
+// distance is (len_a - c) + (len_b - c).
 inline uint64_t tree_distance(const CoordsView& a, const CoordsView& b) {
-  return tree_distance([&](size_t i) { return a.at(i); }, a.size(),
-                       [&](size_t i) { return b.at(i); }, b.size());
+  const size_t na = a.size(), nb = b.size();
+  if (na == 0 || nb == 0) return UINT64_MAX;
+  const uint8_t* ea = a.raw().data() + na * kCoordEntrySize;
+  const uint8_t* eb = b.raw().data() + nb * kCoordEntrySize;
+  size_t common = 0;
+  const size_t lim = na < nb ? na : nb;
+  while (common < lim && std::memcmp(ea - (common + 1) * kCoordEntrySize,
+                                     eb - (common + 1) * kCoordEntrySize, kCoordEntrySize) == 0)
+    ++common;
+  if (common == 0) return UINT64_MAX;
+  return (na - common) + (nb - common);
 }
 
 // addr appears in c at an index > 0 (the reference's has_ancestor).

@@ -125,6 +125,18 @@ TEST(RoutingNextHop, CacheVariantTouchesOnlyWhenNeeded) {
   EXPECT_EQ(cache.peek(addr(9)), nullptr);
 }
 
+// The raw-byte tree_distance over views equals the generic one in coords.h.
+RC_GTEST_PROP(RoutingNextHop, ViewTreeDistanceMatchesCoords, ()) {
+  auto gen = [] {
+    const auto len = *rc::gen::inRange<size_t>(0, 6);
+    Coords c;
+    for (size_t i = 0; i < len; ++i) c.push_back(addr(*rc::gen::inRange<uint64_t>(0, 4)));
+    return c;
+  };
+  const Coords a = gen(), b = gen();
+  RC_ASSERT(tree_distance(coords_view_of(a), coords_view_of(b)) == tree_distance(a, b));
+}
+
 // ------------------------------------------------------------------ transit
 
 std::vector<uint8_t> datagram(uint8_t ttl, uint16_t path_mtu, const NodeAddr& src,
