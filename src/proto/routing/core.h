@@ -144,7 +144,22 @@ enum class DatagramOutcome : uint8_t {
 // The `forwarding` family (26 u64, control-spec §3.14), alphabetical. The
 // "bytes" of a packet are the link message minus its type byte, except
 // forwarded_bytes which counts the re-encoded datagram incl. the type byte,
-// and originated_bytes the whole encoded datagram (spec §9.2).
+// and originated_bytes the whole encoded datagram (spec §9.2). When:
+//   received_*           every 0x00 link message, before decode
+//   decode_error_*       shorter than the 36-byte header (kDecodeError)
+//   warm_malformed_*     CP datagram whose FSP message is invalid (not a drop)
+//   ttl_exhausted_*      transit with arrival ttl <= 1 (kTtlExhausted)
+//   delivered_*          dest == self, any ttl (kDeliver)
+//   drop_no_route_*      transit, ttl >= 2, no next hop (kNoRoute)
+//   drop_mtu_exceeded_*  frame too large for the next hop (kMtuExceeded, or
+//                        the transport's send reported it)
+//   drop_send_error_*    the forward send failed otherwise
+//   forwarded_*          the forward send succeeded
+//   originated_*         a session datagram this node sent (not signals,
+//                        not lookups)
+//   route_*              with each forwarded packet: classify_forward()
+// Per arrival: received = decode_error + ttl_exhausted + delivered +
+// drop_no_route + drop_mtu_exceeded + drop_send_error + forwarded.
 struct ForwardingCounters {
   uint64_t decode_error_bytes = 0, decode_error_packets = 0;
   uint64_t delivered_bytes = 0, delivered_packets = 0;
