@@ -506,3 +506,24 @@ TEST(LookupCore, DecodeErrorsCounted) {
 
 }  // namespace
 }  // namespace fips::lookup
+
+namespace fips::lookup {
+namespace {
+
+TEST(LookupCore, ParamsFromConfigDefaults) {
+  const LookupParams p = LookupParams::from_config(LookupConfig{});
+  const LookupParams d;
+  EXPECT_EQ(p.ttl, d.ttl);
+  EXPECT_EQ(p.attempt_timeouts_ms, d.attempt_timeouts_ms);
+  EXPECT_EQ(p.recent_expiry_ms, d.recent_expiry_ms);
+  EXPECT_EQ(p.backoff_base_ms, 0u);
+  EXPECT_EQ(p.backoff_max_ms, 0u);
+  EXPECT_EQ(p.forward_min_interval_ms, 2000u);
+  LookupConfig c;
+  c.attempt_timeouts_secs = {3, UINT64_MAX};
+  EXPECT_EQ(LookupParams::from_config(c).attempt_timeouts_ms,
+            (std::vector<uint64_t>{3000, UINT64_MAX}));
+}
+
+}  // namespace
+}  // namespace fips::lookup

@@ -58,12 +58,11 @@ const char* initiate_outcome_name(InitiateOutcome o) {
 }
 
 LookupParams LookupParams::from_config(const LookupConfig& c) {
+  auto ms = [](uint64_t s) { return s > UINT64_MAX / 1000 ? UINT64_MAX : s * 1000; };
   LookupParams p;
   p.ttl = c.ttl;
   p.attempt_timeouts_ms.clear();
-  for (uint64_t s : c.attempt_timeouts_secs)
-    p.attempt_timeouts_ms.push_back(s > UINT64_MAX / 1000 ? UINT64_MAX : s * 1000);
-  auto ms = [](uint64_t s) { return s > UINT64_MAX / 1000 ? UINT64_MAX : s * 1000; };
+  for (uint64_t s : c.attempt_timeouts_secs) p.attempt_timeouts_ms.push_back(ms(s));
   p.recent_expiry_ms = ms(c.recent_expiry_secs);
   p.backoff_base_ms = ms(c.backoff_base_secs);
   p.backoff_max_ms = ms(c.backoff_max_secs);
