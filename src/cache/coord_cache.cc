@@ -12,8 +12,8 @@ static_assert(sizeof(NodeAddr) == kCoordEntrySize && alignof(NodeAddr) == 1,
               "NodeAddr arrays are stored in wire layout");
 
 CoordsView view_of(const Coords& c) {
-  return CoordsView(ByteSpan(reinterpret_cast<const uint8_t*>(c.data()), c.size() * kCoordEntrySize),
-                    c.size());
+  return CoordsView(
+      ByteSpan(reinterpret_cast<const uint8_t*>(c.data()), c.size() * kCoordEntrySize), c.size());
 }
 
 bool contains_addr(const CoordsView& v, const NodeAddr& a) {
@@ -81,8 +81,8 @@ bool CoordCache::insert_with_path_mtu(const NodeAddr& addr, const CoordsView& co
                                       uint64_t now_ms, uint16_t path_mtu) {
   return upsert(addr, coords, now_ms, path_mtu);
 }
-bool CoordCache::insert_with_path_mtu(const NodeAddr& addr, const Coords& coords,
-                                      uint64_t now_ms, uint16_t path_mtu) {
+bool CoordCache::insert_with_path_mtu(const NodeAddr& addr, const Coords& coords, uint64_t now_ms,
+                                      uint16_t path_mtu) {
   return upsert(addr, view_of(coords), now_ms, path_mtu);
 }
 

@@ -37,7 +37,7 @@
 
 namespace fips {
 
-struct CoordCacheCounters {  // ours; the reference keeps none for this cache
+struct CoordCacheCounters {        // ours; the reference keeps none for this cache
   uint64_t hits = 0;               // get_and_touch found a live entry
   uint64_t misses = 0;             // get_and_touch found nothing
   uint64_t expired_on_access = 0;  // get_and_touch found an expired entry (removed)
@@ -78,9 +78,9 @@ class CoordCache {
     uint64_t created_at = 0;
     uint64_t last_used = 0;
     [[nodiscard]] CoordsView view() const {
-      return CoordsView(ByteSpan(reinterpret_cast<const uint8_t*>(coords.get()),
-                                 size_t{count} * kCoordEntrySize),
-                        count);
+      return CoordsView(
+          ByteSpan(reinterpret_cast<const uint8_t*>(coords.get()), size_t{count} * kCoordEntrySize),
+          count);
     }
     [[nodiscard]] std::optional<uint16_t> mtu() const {
       return has_path_mtu ? std::optional<uint16_t>(path_mtu) : std::nullopt;
@@ -132,7 +132,9 @@ class CoordCache {
 
  private:
   using Table = LruTable<NodeAddr, Entry, NodeAddrHash>;
-  static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+  static uint64_t sat_add(uint64_t a, uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+  }
   bool upsert(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms,
               std::optional<uint16_t> path_mtu);
 

@@ -26,8 +26,7 @@ void IdentityCache::register_identity(const PeerIdentity& id, uint64_t now_ms) {
   }
 }
 
-const PeerIdentity* IdentityCache::lookup_by_prefix(const IdentityPrefix& prefix,
-                                                     uint64_t now_ms) {
+const PeerIdentity* IdentityCache::lookup_by_prefix(const IdentityPrefix& prefix, uint64_t now_ms) {
   const uint32_t s = table_.find(prefix);
   if (s == Table::kNil) {
     ++counters_.misses;

@@ -46,8 +46,8 @@ inline IdentityPrefix identity_prefix(const FipsAddress& a) {
 }
 
 struct IdentityCacheCounters {  // ours
-  uint64_t registered = 0;  // new entries
-  uint64_t refreshed = 0;   // register_identity on an existing prefix
+  uint64_t registered = 0;      // new entries
+  uint64_t refreshed = 0;       // register_identity on an existing prefix
   uint64_t evictions = 0;
   uint64_t hits = 0;
   uint64_t misses = 0;

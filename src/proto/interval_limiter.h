@@ -20,7 +20,9 @@ template <class Key, class Hash>
 class IntervalLimiter {
  public:
   IntervalLimiter(uint64_t min_interval_ms, uint64_t max_age_ms, size_t capacity, uint64_t seed = 0)
-      : table_(seed), min_interval_ms_(min_interval_ms), max_age_ms_(max_age_ms),
+      : table_(seed),
+        min_interval_ms_(min_interval_ms),
+        max_age_ms_(max_age_ms),
         capacity_(capacity ? capacity : 1) {}
 
   // True (and records now) when the event may proceed.

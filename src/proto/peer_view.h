@@ -64,8 +64,8 @@ class PeerView {
 // A Coords vector is already in wire layout (NodeAddr is exactly 16 bytes).
 inline CoordsView coords_view_of(const Coords& c) {
   static_assert(sizeof(NodeAddr) == kCoordEntrySize && alignof(NodeAddr) == 1);
-  return CoordsView(ByteSpan(reinterpret_cast<const uint8_t*>(c.data()), c.size() * kCoordEntrySize),
-                    c.size());
+  return CoordsView(
+      ByteSpan(reinterpret_cast<const uint8_t*>(c.data()), c.size() * kCoordEntrySize), c.size());
 }
 
 // Tree distance between two coordinate views, as tree_distance in coords.h

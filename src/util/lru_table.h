@@ -158,16 +158,22 @@ class LruTable {
   void link_newest(uint32_t s) {
     nodes_[s].prev = newest_;
     nodes_[s].next = kNil;
-    if (newest_ != kNil) nodes_[newest_].next = s;
-    else oldest_ = s;
+    if (newest_ != kNil)
+      nodes_[newest_].next = s;
+    else
+      oldest_ = s;
     newest_ = s;
   }
   void unlink(uint32_t s) {
     Node& n = nodes_[s];
-    if (n.prev != kNil) nodes_[n.prev].next = n.next;
-    else oldest_ = n.next;
-    if (n.next != kNil) nodes_[n.next].prev = n.prev;
-    else newest_ = n.prev;
+    if (n.prev != kNil)
+      nodes_[n.prev].next = n.next;
+    else
+      oldest_ = n.next;
+    if (n.next != kNil)
+      nodes_[n.next].prev = n.prev;
+    else
+      newest_ = n.prev;
   }
 
   void index_put(uint32_t h, uint32_t s) {

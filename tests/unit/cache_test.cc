@@ -66,8 +66,8 @@ TEST(CacheCoord, InsertGetAndStrictExpiry) {
   auto v = c.get(addr(1), 100);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->to_owned(), coords({1, 2, 9}));
-  EXPECT_TRUE(c.get(addr(1), 1100));   // now == last_used + ttl: still live
-  EXPECT_FALSE(c.get(addr(1), 1101));  // strictly later: expired
+  EXPECT_TRUE(c.get(addr(1), 1100));    // now == last_used + ttl: still live
+  EXPECT_FALSE(c.get(addr(1), 1101));   // strictly later: expired
   EXPECT_NE(c.peek(addr(1)), nullptr);  // get() keeps the expired entry
   EXPECT_EQ(c.size(), 1u);
   EXPECT_FALSE(c.get(addr(2), 100));
@@ -154,7 +154,7 @@ TEST(CacheCoord, InvalidateViaNodeAndOtherRoots) {
   ASSERT_TRUE(c.insert(addr(1), coords({1, 5, 9}), 0));
   ASSERT_TRUE(c.insert(addr(2), coords({2, 6, 9}), 0));
   ASSERT_TRUE(c.insert(addr(5), coords({5, 9}), 0));  // contains 5 at index 0
-  ASSERT_TRUE(c.insert(addr(3), coords({3, 7}), 0));   // other root
+  ASSERT_TRUE(c.insert(addr(3), coords({3, 7}), 0));  // other root
   EXPECT_EQ(c.invalidate_via_node(addr(5)), 2u);
   EXPECT_EQ(c.peek(addr(1)), nullptr);
   EXPECT_EQ(c.peek(addr(5)), nullptr);
@@ -257,8 +257,10 @@ RC_GTEST_PROP(CacheCoord, MatchesReferenceModel, ()) {
         }
         model[a] = M{co, now, now, ++seq, mtu};
       }
-      if (op == 1) c.insert_with_path_mtu(a, co, now, *mtu);
-      else c.insert(a, co, now);
+      if (op == 1)
+        c.insert_with_path_mtu(a, co, now, *mtu);
+      else
+        c.insert(a, co, now);
     } else if (op == 2) {  // get
       auto it = model.find(a);
       const bool live = it != model.end() && !expired(it->second);
@@ -294,7 +296,9 @@ RC_GTEST_PROP(CacheCoord, MatchesReferenceModel, ()) {
 
 // ------------------------------------------------------------------ IdentityCache
 
-PeerIdentity peer_id(uint8_t b) { return Identity::from_secret(test::secret_of_byte(b)).as_peer(); }
+PeerIdentity peer_id(uint8_t b) {
+  return Identity::from_secret(test::secret_of_byte(b)).as_peer();
+}
 
 TEST(CacheIdentity, RegisterLookupByAddrAndPrefix) {
   IdentityCache c(10);

@@ -16,7 +16,9 @@ using test::addr;
 using test::FakePeer;
 using test::FakeView;
 
-Identity ident(uint8_t b) { return Identity::from_secret(test::secret_of_byte(b)); }
+Identity ident(uint8_t b) {
+  return Identity::from_secret(test::secret_of_byte(b));
+}
 
 struct TNode {
   Identity id;
@@ -72,8 +74,10 @@ struct Net {
       if (it == nodes.end()) continue;
       TNode& n = *it->second;
       n.out.clear();
-      if (s.bytes[0] == kMsgTypeLookupRequest) n.core.on_request(src, s.bytes, n.view, now, n.out);
-      else n.core.on_response(src, s.bytes, n.view, n.ids, n.coords, now, n.out);
+      if (s.bytes[0] == kMsgTypeLookupRequest)
+        n.core.on_request(src, s.bytes, n.view, now, n.out);
+      else
+        n.core.on_response(src, s.bytes, n.view, n.ids, n.coords, now, n.out);
       for (auto& x : sends(n.out)) q.push_back({n.a(), x});
     }
   }
@@ -191,10 +195,10 @@ TEST(LookupCore, TransitDedupAndCacheFull) {
 TEST(LookupCore, ForwardingSetTreeThenFallbackExcludingSender) {
   TNode t(3, {});
   const NodeAddr target = addr(99);
-  t.view.add(FakePeer{addr(10), true, true, 1.0, {}, {addr(10), target}});   // tree, reaches
-  t.view.add(FakePeer{addr(11), true, true, 1.0, {}, {addr(11), target}});   // tree, reaches
-  t.view.add(FakePeer{addr(12), true, true, 1.0, {}, {addr(12)}});           // tree, not
-  t.view.add(FakePeer{addr(13), false, false, 1.0, {}, {addr(13), target}}); // non-tree
+  t.view.add(FakePeer{addr(10), true, true, 1.0, {}, {addr(10), target}});    // tree, reaches
+  t.view.add(FakePeer{addr(11), true, true, 1.0, {}, {addr(11), target}});    // tree, reaches
+  t.view.add(FakePeer{addr(12), true, true, 1.0, {}, {addr(12)}});            // tree, not
+  t.view.add(FakePeer{addr(13), false, false, 1.0, {}, {addr(13), target}});  // non-tree
   t.core.on_request(addr(11), request_bytes(1, target, addr(50), 5), t.view, 0, t.out);
   auto s = sends(t.out);
   ASSERT_EQ(s.size(), 1u);  // not back to the sender 11, not to 12, not the non-tree 13
@@ -208,7 +212,7 @@ TEST(LookupCore, ForwardingSetTreeThenFallbackExcludingSender) {
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].peer, addr(11));
   t.out.clear();
-  t.view.get(addr(11))->reach = {addr(11)};
+  t.view.get(addr(11)).reach = {addr(11)};
   t.core.on_request(addr(10), request_bytes(3, target, addr(52), 5), t.view, 0, t.out);
   s = sends(t.out);
   ASSERT_EQ(s.size(), 1u);
@@ -216,7 +220,7 @@ TEST(LookupCore, ForwardingSetTreeThenFallbackExcludingSender) {
   EXPECT_EQ(t.core.counters().req_fallback_forwarded, 1u);
   // Nobody else: req_no_tree_peer (req_forwarded still counted).
   t.out.clear();
-  t.view.get(addr(13))->reach = {addr(13)};
+  t.view.get(addr(13)).reach = {addr(13)};
   t.core.on_request(addr(10), request_bytes(4, target, addr(53), 5), t.view, 0, t.out);
   EXPECT_TRUE(t.out.sends.empty());
   EXPECT_EQ(t.core.counters().req_no_tree_peer, 1u);
@@ -280,8 +284,10 @@ std::vector<uint8_t> response_for(const Identity& signer, uint64_t id, const Nod
   r.target = target;
   r.path_mtu = mtu;
   r.target_coords = std::move(coords);
-  if (signer.node_addr() == target) EXPECT_TRUE(sign_lookup_response(signer, r));
-  else r.proof = signer.sign(proof_bytes(id, target, r.target_coords));
+  if (signer.node_addr() == target)
+    EXPECT_TRUE(sign_lookup_response(signer, r));
+  else
+    r.proof = signer.sign(proof_bytes(id, target, r.target_coords));
   return encode_to_vector(lookup_response_wire_size(r),
                           [&](Writer& w) { (void)encode_lookup_response(w, r); });
 }
@@ -349,8 +355,8 @@ TEST(LookupCore, UnsolicitedResponsesRejected) {
 TEST(LookupCore, PathMtuBelowFloorCachedWithoutMtu) {
   Chain c;
   ASSERT_EQ(c.o.core.initiate(c.x.a(), c.o.view, 0, c.o.out).outcome, InitiateOutcome::kSent);
-  c.o.core.on_response(c.t.a(), response_for(c.x.id, pending_id(c.o.out), c.x.a(),
-                                             c.x.view.self_c, 255),
+  c.o.core.on_response(c.t.a(),
+                       response_for(c.x.id, pending_id(c.o.out), c.x.a(), c.x.view.self_c, 255),
                        c.o.view, c.o.ids, c.o.coords, 0, c.o.out);
   ASSERT_EQ(c.o.out.events.size(), 1u);
   EXPECT_TRUE(c.o.out.events[0].path_mtu_below_floor);
@@ -397,8 +403,7 @@ TEST(LookupCore, GateOutcomes) {
 
   // With backoff: failure 1 -> 1000 ms, failure 2 -> 2000 ms, then capped at 3000.
   EXPECT_EQ(ob.core.initiate(addr(91), ob.view, 0, ob.out).outcome, InitiateOutcome::kZeroFanout);
-  EXPECT_EQ(ob.core.initiate(addr(91), ob.view, 999, ob.out).outcome,
-            InitiateOutcome::kSuppressed);
+  EXPECT_EQ(ob.core.initiate(addr(91), ob.view, 999, ob.out).outcome, InitiateOutcome::kSuppressed);
   EXPECT_EQ(ob.core.initiate(addr(91), ob.view, 1000, ob.out).outcome,
             InitiateOutcome::kZeroFanout);
   EXPECT_TRUE(ob.core.is_suppressed(addr(91), 2999));
@@ -423,9 +428,8 @@ TEST(LookupCore, AttemptLadderWithManualClock) {
     uint8_t attempt;
   };
   // Retries at >= 1 s, then +2 s, +4 s; unreachable 8 s after the 4th.
-  const Step steps[] = {{999, false, 1},   {1000, true, 2},  {2999, false, 2},
-                        {3000, true, 3},   {6999, false, 3}, {7000, true, 4},
-                        {14999, false, 4}};
+  const Step steps[] = {{999, false, 1},  {1000, true, 2}, {2999, false, 2}, {3000, true, 3},
+                        {6999, false, 3}, {7000, true, 4}, {14999, false, 4}};
   for (const Step& s : steps) {
     out.clear();
     c.o.core.tick(c.o.view, s.now, out);
@@ -443,8 +447,8 @@ TEST(LookupCore, AttemptLadderWithManualClock) {
   EXPECT_EQ(snap.pending_lookups[0].age_ms, 14999u);
 
   // A response to attempt 1 is still accepted while pending.
-  c.o.core.on_response(c.t.a(), response_for(c.x.id, ids[0], c.x.a(), c.x.view.self_c),
-                       c.o.view, c.o.ids, c.o.coords, 14000, out);
+  c.o.core.on_response(c.t.a(), response_for(c.x.id, ids[0], c.x.a(), c.x.view.self_c), c.o.view,
+                       c.o.ids, c.o.coords, 14000, out);
   EXPECT_EQ(c.o.core.counters().resp_accepted, 1u);
   EXPECT_FALSE(c.o.core.is_pending(c.x.a()));
 
@@ -463,8 +467,8 @@ TEST(LookupCore, AttemptLadderWithManualClock) {
   EXPECT_EQ(c.o.core.counters().resp_timed_out, 1u);
   EXPECT_FALSE(c.o.core.is_pending(c.x.a()));
   // A late answer to the abandoned lookup is unsolicited.
-  c.o.core.on_response(c.t.a(), response_for(c.x.id, ids[1], c.x.a(), c.x.view.self_c),
-                       c.o.view, c.o.ids, c.o.coords, 35'001, out);
+  c.o.core.on_response(c.t.a(), response_for(c.x.id, ids[1], c.x.a(), c.x.view.self_c), c.o.view,
+                       c.o.ids, c.o.coords, 35'001, out);
   EXPECT_EQ(c.o.core.extra_counters().resp_unsolicited, 1u);
 }
 

@@ -44,35 +44,35 @@ TEST(RoutingNextHop, LocalDirectAndCoordsRequired) {
   EXPECT_EQ(h.kind, NextHop::Kind::kNoRoute);
   EXPECT_EQ(h.reason, NoRouteReason::kCoordsRequired);
   // A direct peer that cannot send is not used directly.
-  t.v.get(addr(2))->can_send = false;
+  t.v.get(addr(2)).can_send = false;
   EXPECT_EQ(t.hop(addr(2), nullptr).reason, NoRouteReason::kCoordsRequired);
 }
 
 TEST(RoutingNextHop, BloomRankingCostFirstThenDistanceThenAddr) {
   Topo t;
-  t.v.get(addr(2))->reach.insert(addr(9));
-  t.v.get(addr(7))->reach.insert(addr(9));
+  t.v.get(addr(2)).reach.insert(addr(9));
+  t.v.get(addr(7)).reach.insert(addr(9));
   NextHop h = t.hop(addr(9), &t.dv);
   EXPECT_EQ(h.peer, addr(7));  // equal cost: distance 1 beats 3
   EXPECT_EQ(h.via, HopVia::kBloom);
-  t.v.get(addr(7))->cost = 2.0;
+  t.v.get(addr(7)).cost = 2.0;
   EXPECT_EQ(t.hop(addr(9), &t.dv).peer, addr(2));  // cost is the primary key
-  t.v.get(addr(7))->cost = std::numeric_limits<double>::quiet_NaN();
+  t.v.get(addr(7)).cost = std::numeric_limits<double>::quiet_NaN();
   EXPECT_EQ(t.hop(addr(9), &t.dv).peer, addr(2));  // NaN ranks last
   // Equal cost and distance: smaller address.
-  t.v.get(addr(7))->cost = 1.0;
+  t.v.get(addr(7)).cost = 1.0;
   t.v.add(FakePeer{addr(3), true, false, 1.0, coords({3, 7, 1}), {addr(3), addr(9)}});  // d = 2
   t.v.add(FakePeer{addr(4), true, false, 1.0, coords({4, 7, 1}), {addr(4), addr(9)}});  // d = 2
-  t.v.get(addr(7))->reach = {addr(7)};
+  t.v.get(addr(7)).reach = {addr(7)};
   EXPECT_EQ(t.hop(addr(9), &t.dv).peer, addr(3));
   // A peer that cannot send is skipped.
-  t.v.get(addr(3))->can_send = false;
+  t.v.get(addr(3)).can_send = false;
   EXPECT_EQ(t.hop(addr(9), &t.dv).peer, addr(4));
 }
 
 TEST(RoutingNextHop, BloomRequiresStrictProgress) {
   Topo t;
-  t.v.get(addr(6))->reach.insert(addr(9));  // d = 5 > 4: not a candidate
+  t.v.get(addr(6)).reach.insert(addr(9));  // d = 5 > 4: not a candidate
   // Falls back to greedy: 7 (d 1) over 2 (d 3).
   NextHop h = t.hop(addr(9), &t.dv);
   EXPECT_EQ(h.peer, addr(7));
@@ -88,11 +88,11 @@ TEST(RoutingNextHop, BloomRequiresStrictProgress) {
 
 TEST(RoutingNextHop, GreedySkipsUnsendableAndUnknownCoords) {
   Topo t;
-  t.v.get(addr(7))->can_send = false;  // best by distance, but cannot send
+  t.v.get(addr(7)).can_send = false;  // best by distance, but cannot send
   NextHop h = t.hop(addr(9), &t.dv);
   EXPECT_EQ(h.peer, addr(2));
   EXPECT_EQ(h.via, HopVia::kTree);
-  t.v.get(addr(2))->coords.clear();  // ancestry unknown: never chosen by distance
+  t.v.get(addr(2)).coords.clear();  // ancestry unknown: never chosen by distance
   EXPECT_EQ(t.hop(addr(9), &t.dv).reason, NoRouteReason::kPathBroken);
 }
 
@@ -149,7 +149,7 @@ std::vector<uint8_t> datagram(uint8_t ttl, uint16_t path_mtu, const NodeAddr& sr
 
 TEST(RoutingTransit, DecisionTable) {
   Topo t;
-  t.v.get(addr(7))->mtu = 1280;
+  t.v.get(addr(7)).mtu = 1280;
   struct Case {
     uint8_t ttl;
     uint64_t dest;
@@ -159,16 +159,17 @@ TEST(RoutingTransit, DecisionTable) {
   };
   // Frame = 36 (header) + payload + 36 (FMP) must fit 1280: payload <= 1208.
   const Case cases[] = {
-      {0, 5, false, 10, TransitKind::kDeliver},       {1, 5, false, 10, TransitKind::kDeliver},
-      {0, 9, true, 10, TransitKind::kTtlExhausted},   {1, 9, true, 10, TransitKind::kTtlExhausted},
-      {2, 9, false, 10, TransitKind::kNoRoute},       {2, 9, true, 1209, TransitKind::kMtuExceeded},
-      {2, 9, true, 1208, TransitKind::kForward},      {64, 2, false, 5000, TransitKind::kForward},
+      {0, 5, false, 10, TransitKind::kDeliver},     {1, 5, false, 10, TransitKind::kDeliver},
+      {0, 9, true, 10, TransitKind::kTtlExhausted}, {1, 9, true, 10, TransitKind::kTtlExhausted},
+      {2, 9, false, 10, TransitKind::kNoRoute},     {2, 9, true, 1209, TransitKind::kMtuExceeded},
+      {2, 9, true, 1208, TransitKind::kForward},    {64, 2, false, 5000, TransitKind::kForward},
   };
   for (const Case& c : cases) {
     auto msg = datagram(c.ttl, 1400, addr(1), addr(c.dest), c.payload);
     auto dg = decode_session_datagram(msg);
     ASSERT_TRUE(dg.ok());
-    const TransitDecision d = decide_transit(t.v, dg.value(), msg.size(), c.coords ? &t.dv : nullptr);
+    const TransitDecision d =
+        decide_transit(t.v, dg.value(), msg.size(), c.coords ? &t.dv : nullptr);
     EXPECT_EQ(d.kind, c.kind) << int(c.ttl) << " " << c.dest << " " << c.payload;
     if (d.kind == TransitKind::kMtuExceeded) {
       EXPECT_EQ(d.link_mtu, 1280);
@@ -187,11 +188,14 @@ TEST(RoutingTransit, DecisionTable) {
   }
   // path_mtu = min(incoming, link MTU); unknown link MTU leaves it.
   auto msg = datagram(5, 1400, addr(1), addr(9), 10);
-  EXPECT_EQ(decide_transit(t.v, *decode_session_datagram(msg), msg.size(), &t.dv).out_path_mtu, 1280);
+  EXPECT_EQ(decide_transit(t.v, *decode_session_datagram(msg), msg.size(), &t.dv).out_path_mtu,
+            1280);
   msg = datagram(5, 1000, addr(1), addr(9), 10);
-  EXPECT_EQ(decide_transit(t.v, *decode_session_datagram(msg), msg.size(), &t.dv).out_path_mtu, 1000);
+  EXPECT_EQ(decide_transit(t.v, *decode_session_datagram(msg), msg.size(), &t.dv).out_path_mtu,
+            1000);
   msg = datagram(5, 1400, addr(1), addr(2), 10);
-  EXPECT_EQ(decide_transit(t.v, *decode_session_datagram(msg), msg.size(), &t.dv).out_path_mtu, 1400);
+  EXPECT_EQ(decide_transit(t.v, *decode_session_datagram(msg), msg.size(), &t.dv).out_path_mtu,
+            1400);
 }
 
 TEST(RoutingTransit, CacheTouchedOnlyForTtlTwoOrMore) {
@@ -299,7 +303,7 @@ TEST(RoutingSignals, NoRouteEncodesPathBrokenOrCoordsRequired) {
   ASSERT_TRUE(pb.ok());
   EXPECT_EQ(pb->last_coords.to_owned(), coords({9, 7, 1}));
   EXPECT_EQ(cache.peek(addr(9))->last_used, 0u);  // no touch
-  msg = build(1001);  // expired -> CoordsRequired
+  msg = build(1001);                              // expired -> CoordsRequired
   EXPECT_TRUE(fsp::decode_coords_required(decode_session_datagram(msg)->payload).ok());
 
   Writer w{MutByteSpan(buf)};

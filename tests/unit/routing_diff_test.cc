@@ -92,8 +92,7 @@ Graph make_graph(uint64_t seed, size_t n, size_t extra, bool perturb, bool unifo
   g.parent[root] = root;
   for (size_t u = 0; u < n; ++u)
     for (size_t v : g.adj[u])
-      if (g.depth[v] + 1 == g.depth[u] &&
-          (g.parent[u] == kNone || g.addr[v] < g.addr[g.parent[u]]))
+      if (g.depth[v] + 1 == g.depth[u] && (g.parent[u] == kNone || g.addr[v] < g.addr[g.parent[u]]))
         g.parent[u] = v;
   g.coords.resize(n);
   for (size_t u = 0; u < n; ++u) {
@@ -122,9 +121,12 @@ Graph make_graph(uint64_t seed, size_t n, size_t extra, bool perturb, bool unifo
     for (size_t v : g.adj[u]) {
       std::vector<bool> m(n);
       for (size_t x = 0; x < n; ++x) {
-        if (g.parent[v] == u) m[x] = in_sub[v][x];         // child's subtree
-        else if (g.parent[u] == v) m[x] = !in_sub[u][x];   // all but our subtree
-        else m[x] = true;                                  // cross-link: everything
+        if (g.parent[v] == u)
+          m[x] = in_sub[v][x];  // child's subtree
+        else if (g.parent[u] == v)
+          m[x] = !in_sub[u][x];  // all but our subtree
+        else
+          m[x] = true;  // cross-link: everything
       }
       bloom::Filter f;
       for (size_t x = 0; x < n; ++x)
@@ -209,7 +211,8 @@ NaiveHop naive_next_hop(const Graph& g, size_t u, size_t dest, bool have_coords)
   }
   std::vector<std::tuple<uint64_t, NodeAddr, size_t>> greedy;
   for (size_t k = 0; k < nb.size(); ++k)
-    if (g.can_send[u][k] && dist_via(k) < mine) greedy.emplace_back(dist_via(k), g.addr[nb[k]], nb[k]);
+    if (g.can_send[u][k] && dist_via(k) < mine)
+      greedy.emplace_back(dist_via(k), g.addr[nb[k]], nb[k]);
   if (!greedy.empty()) {
     std::sort(greedy.begin(), greedy.end());
     return {NextHop::Kind::kPeer, std::get<2>(greedy.front())};
@@ -239,7 +242,8 @@ TEST(RoutingDiff, CoreAgreesWithNaiveReference) {
         const NaiveHop want = naive_next_hop(g, u, d, have);
         ASSERT_EQ(got.kind, want.kind) << "seed " << seed << " u " << u << " d " << d;
         if (got.is_peer()) {
-          ASSERT_EQ(index_of(g, got.peer), want.node) << "seed " << seed << " u " << u << " d " << d;
+          ASSERT_EQ(index_of(g, got.peer), want.node)
+              << "seed " << seed << " u " << u << " d " << d;
           ASSERT_EQ(g.adj[u][got.peer_index], want.node);
           ++via[static_cast<int>(got.via)];
         } else if (got.kind == NextHop::Kind::kNoRoute) {
@@ -265,8 +269,8 @@ TEST(RoutingDiff, EndToEndReachabilityAndStretch) {
     double extra_per_node;
     bool uniform_cost;
   };
-  const Family families[] = {{"sparse", 0.2, true},  {"medium", 1.0, true},
-                             {"dense", 3.0, true},   {"sparse/cost", 0.2, false},
+  const Family families[] = {{"sparse", 0.2, true},       {"medium", 1.0, true},
+                             {"dense", 3.0, true},        {"sparse/cost", 0.2, false},
                              {"medium/cost", 1.0, false}, {"dense/cost", 3.0, false}};
   for (const Family& fam : families) {
     std::vector<double> stretch;
@@ -297,7 +301,9 @@ TEST(RoutingDiff, EndToEndReachabilityAndStretch) {
           while (cur != d) {
             const NextHop h = find_next_hop(views[cur], rd, &dc);
             ASSERT_TRUE(h.is_peer()) << fam.name << " seed " << seed << " s " << s << " d " << d;
-            (h.via == HopVia::kBloom ? via_bloom : h.via == HopVia::kTree ? via_tree : via_direct)++;
+            (h.via == HopVia::kBloom  ? via_bloom
+             : h.via == HopVia::kTree ? via_tree
+                                      : via_direct)++;
             cur = g.adj[cur][h.peer_index];
             ASSERT_LE(++hops, size_t{kDefaultTtl}) << "TTL exceeded";
           }
@@ -316,8 +322,8 @@ TEST(RoutingDiff, EndToEndReachabilityAndStretch) {
         "[ routing ] %-11s: %zu pairs, 100%% delivered, stretch median %.3f mean %.3f p99 %.3f "
         "max %.3f, max hops %zu, hops via direct/bloom/tree %zu/%zu/%zu\n",
         fam.name, pairs, stretch[stretch.size() / 2], mean,
-        stretch[std::min(stretch.size() - 1, stretch.size() * 99 / 100)], stretch.back(),
-        max_hops, via_direct, via_bloom, via_tree);
+        stretch[std::min(stretch.size() - 1, stretch.size() * 99 / 100)], stretch.back(), max_hops,
+        via_direct, via_bloom, via_tree);
   }
 }
 

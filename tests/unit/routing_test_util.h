@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 #include "identity/node_addr.h"
@@ -33,9 +34,9 @@ struct FakePeer {
   bool can_send = true;
   bool tree = false;
   double cost = 1.0;
-  Coords coords{};              // empty = unknown ancestry
-  std::set<NodeAddr> reach{};   // exact "bloom" membership
-  bool reach_all = false;       // filter holds everything
+  Coords coords{};             // empty = unknown ancestry
+  std::set<NodeAddr> reach{};  // exact "bloom" membership
+  bool reach_all = false;      // filter holds everything
   uint16_t mtu = PeerView::kUnknownMtu;
 };
 
@@ -51,10 +52,10 @@ class FakeView : public PeerView {
     peers.push_back(std::move(p));
     return peers.back();
   }
-  FakePeer* get(const NodeAddr& a) {
+  FakePeer& get(const NodeAddr& a) {
     for (auto& p : peers)
-      if (p.addr == a) return &p;
-    return nullptr;
+      if (p.addr == a) return p;
+    throw std::runtime_error("FakeView::get: no such peer");
   }
 
   const NodeAddr& self_addr() const override { return self; }

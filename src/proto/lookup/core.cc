@@ -9,7 +9,9 @@ namespace fips::lookup {
 
 namespace {
 
-uint64_t elapsed(uint64_t since, uint64_t now) { return now > since ? now - since : 0; }
+uint64_t elapsed(uint64_t since, uint64_t now) {
+  return now > since ? now - since : 0;
+}
 
 uint64_t sat_mul_pow2(uint64_t base, uint32_t exp) {
   if (base == 0) return 0;
@@ -46,13 +48,20 @@ uint16_t link_mtu_to(const PeerView& view, const NodeAddr& peer) {
 
 const char* initiate_outcome_name(InitiateOutcome o) {
   switch (o) {
-    case InitiateOutcome::kSent: return "sent";
-    case InitiateOutcome::kZeroFanout: return "zero_fanout";
-    case InitiateOutcome::kDeduplicated: return "deduplicated";
-    case InitiateOutcome::kSuppressed: return "suppressed";
-    case InitiateOutcome::kBloomMiss: return "bloom_miss";
-    case InitiateOutcome::kTableFull: return "table_full";
-    case InitiateOutcome::kSelf: return "self";
+    case InitiateOutcome::kSent:
+      return "sent";
+    case InitiateOutcome::kZeroFanout:
+      return "zero_fanout";
+    case InitiateOutcome::kDeduplicated:
+      return "deduplicated";
+    case InitiateOutcome::kSuppressed:
+      return "suppressed";
+    case InitiateOutcome::kBloomMiss:
+      return "bloom_miss";
+    case InitiateOutcome::kTableFull:
+      return "table_full";
+    case InitiateOutcome::kSelf:
+      return "self";
   }
   return "unknown";
 }
@@ -100,7 +109,8 @@ void LookupCore::record_failure(const NodeAddr& target, uint64_t now_ms) {
   }
   Backoff& b = backoff_.value(s);
   if (b.failures < UINT32_MAX) ++b.failures;
-  const uint64_t wait = std::min(sat_mul_pow2(p_.backoff_base_ms, b.failures - 1), p_.backoff_max_ms);
+  const uint64_t wait =
+      std::min(sat_mul_pow2(p_.backoff_base_ms, b.failures - 1), p_.backoff_max_ms);
   b.suppress_until_ms = now_ms > UINT64_MAX - wait ? UINT64_MAX : now_ms + wait;
 }
 

@@ -87,18 +87,19 @@ struct LookupCounters {
   uint64_t resp_decode_error = 0;
   uint64_t resp_forwarded = 0;
   uint64_t resp_identity_miss = 0;
-  uint64_t resp_no_route = 0;  // never incremented: the target always answers via the came-from peer
+  uint64_t resp_no_route =
+      0;  // never incremented: the target always answers via the came-from peer
   uint64_t resp_proof_failed = 0;
   uint64_t resp_received = 0;
   uint64_t resp_timed_out = 0;
 };
 
 struct LookupExtraCounters {
-  uint64_t resp_unsolicited = 0;  // ours: not one of our pending attempts
-  uint64_t req_own_looped = 0;    // ours: our own request came back
-  uint64_t pending_full = 0;      // ours: initiate refused, max_pending reached
+  uint64_t resp_unsolicited = 0;        // ours: not one of our pending attempts
+  uint64_t req_own_looped = 0;          // ours: our own request came back
+  uint64_t pending_full = 0;            // ours: initiate refused, max_pending reached
   uint64_t resp_already_forwarded = 0;  // ours: the reference drops these silently
-  uint64_t sign_failed = 0;       // ours: could not build our own response
+  uint64_t sign_failed = 0;             // ours: could not build our own response
   // Reference `error_signals.lookup_resp_mtu_below_floor` (the node exports
   // it in that family): accepted response with path_mtu < 256.
   uint64_t lookup_resp_mtu_below_floor = 0;
@@ -115,8 +116,8 @@ struct LookupEvent {
   enum class Kind : uint8_t { kFound, kFailed };
   Kind kind = Kind::kFailed;
   NodeAddr target;
-  Coords coords;                 // kFound: the target's verified coordinates
-  uint16_t path_mtu = 0;         // kFound: min link MTU along the response path
+  Coords coords;                      // kFound: the target's verified coordinates
+  uint16_t path_mtu = 0;              // kFound: min link MTU along the response path
   bool path_mtu_below_floor = false;  // kFound: path_mtu < 256 (not stored in the cache)
 };
 
@@ -186,7 +187,9 @@ class LookupCore {
   // Peer promotion, own re-parenting or root change: clears the backoff.
   void on_topology_change() { backoff_.clear(); }
 
-  [[nodiscard]] bool is_pending(const NodeAddr& target) const { return pending_.count(target) != 0; }
+  [[nodiscard]] bool is_pending(const NodeAddr& target) const {
+    return pending_.count(target) != 0;
+  }
   [[nodiscard]] size_t pending_count() const { return pending_.size(); }
   [[nodiscard]] size_t recent_count() const { return recent_.size(); }
   [[nodiscard]] bool is_suppressed(const NodeAddr& target, uint64_t now_ms) const;

@@ -12,7 +12,9 @@ namespace fips::routing {
 
 namespace {
 
-double sane_cost(double c) { return std::isnan(c) ? std::numeric_limits<double>::infinity() : c; }
+double sane_cost(double c) {
+  return std::isnan(c) ? std::numeric_limits<double>::infinity() : c;
+}
 
 bool same_root(const CoordsView& a, const CoordsView& b) {
   return !a.empty() && !b.empty() && a.at(a.size() - 1) == b.at(b.size() - 1);
@@ -152,6 +154,8 @@ std::optional<TransitDecision> transit_prelude(const PeerView& view, const Sessi
 TransitDecision decide_transit(const PeerView& view, const SessionDatagram& dg, size_t msg_len,
                                CoordCache& cache, uint64_t now_ms) {
   if (auto t = transit_prelude(view, dg)) return *t;
+  // A direct peer needs neither the bloom hashes (one SHA-256) nor the cache.
+  if (auto h = direct_hop(view, dg.dest_addr)) return finish_transit(view, dg, msg_len, *h);
   return finish_transit(view, dg, msg_len,
                         find_next_hop(view, RouteDest::of(dg.dest_addr), cache, now_ms));
 }
@@ -159,6 +163,7 @@ TransitDecision decide_transit(const PeerView& view, const SessionDatagram& dg, 
 TransitDecision decide_transit(const PeerView& view, const SessionDatagram& dg, size_t msg_len,
                                const CoordsView* dest_coords) {
   if (auto t = transit_prelude(view, dg)) return *t;
+  if (auto h = direct_hop(view, dg.dest_addr)) return finish_transit(view, dg, msg_len, *h);
   return finish_transit(view, dg, msg_len,
                         find_next_hop(view, RouteDest::of(dg.dest_addr), dest_coords));
 }
@@ -205,12 +210,18 @@ bool warm_coords(const SessionDatagram& dg, CoordCache& cache, uint64_t now_ms) 
 
 const char* route_class_name(RouteClass c) {
   switch (c) {
-    case RouteClass::kDirectPeer: return "direct_peer";
-    case RouteClass::kTreeUp: return "tree_up";
-    case RouteClass::kTreeDown: return "tree_down";
-    case RouteClass::kTreeDownCross: return "tree_down_cross";
-    case RouteClass::kCrosslinkDescend: return "crosslink_descend";
-    case RouteClass::kCrosslinkAscend: return "crosslink_ascend";
+    case RouteClass::kDirectPeer:
+      return "direct_peer";
+    case RouteClass::kTreeUp:
+      return "tree_up";
+    case RouteClass::kTreeDown:
+      return "tree_down";
+    case RouteClass::kTreeDownCross:
+      return "tree_down_cross";
+    case RouteClass::kCrosslinkDescend:
+      return "crosslink_descend";
+    case RouteClass::kCrosslinkAscend:
+      return "crosslink_ascend";
   }
   return "unknown";
 }
@@ -236,10 +247,22 @@ void ForwardingCounters::on_received(size_t msg_len) {
 void ForwardingCounters::on_outcome(DatagramOutcome o, size_t msg_len) {
   const uint64_t len = msg_len ? msg_len - 1 : 0;
   switch (o) {
-    case DatagramOutcome::kDecodeError: ++decode_error_packets; decode_error_bytes += len; break;
-    case DatagramOutcome::kTtlExhausted: ++ttl_exhausted_packets; ttl_exhausted_bytes += len; break;
-    case DatagramOutcome::kDelivered: ++delivered_packets; delivered_bytes += len; break;
-    case DatagramOutcome::kNoRoute: ++drop_no_route_packets; drop_no_route_bytes += len; break;
+    case DatagramOutcome::kDecodeError:
+      ++decode_error_packets;
+      decode_error_bytes += len;
+      break;
+    case DatagramOutcome::kTtlExhausted:
+      ++ttl_exhausted_packets;
+      ttl_exhausted_bytes += len;
+      break;
+    case DatagramOutcome::kDelivered:
+      ++delivered_packets;
+      delivered_bytes += len;
+      break;
+    case DatagramOutcome::kNoRoute:
+      ++drop_no_route_packets;
+      drop_no_route_bytes += len;
+      break;
     case DatagramOutcome::kMtuExceeded:
       ++drop_mtu_exceeded_packets;
       drop_mtu_exceeded_bytes += len;
@@ -248,7 +271,10 @@ void ForwardingCounters::on_outcome(DatagramOutcome o, size_t msg_len) {
       ++drop_send_error_packets;
       drop_send_error_bytes += len;
       break;
-    case DatagramOutcome::kForwarded: ++forwarded_packets; forwarded_bytes += msg_len; break;
+    case DatagramOutcome::kForwarded:
+      ++forwarded_packets;
+      forwarded_bytes += msg_len;
+      break;
   }
 }
 
@@ -259,12 +285,24 @@ void ForwardingCounters::on_warm_malformed(size_t msg_len) {
 
 void ForwardingCounters::on_route(RouteClass c) {
   switch (c) {
-    case RouteClass::kDirectPeer: ++route_direct_peer; break;
-    case RouteClass::kTreeUp: ++route_tree_up; break;
-    case RouteClass::kTreeDown: ++route_tree_down; break;
-    case RouteClass::kTreeDownCross: ++route_tree_down_cross; break;
-    case RouteClass::kCrosslinkDescend: ++route_crosslink_descend; break;
-    case RouteClass::kCrosslinkAscend: ++route_crosslink_ascend; break;
+    case RouteClass::kDirectPeer:
+      ++route_direct_peer;
+      break;
+    case RouteClass::kTreeUp:
+      ++route_tree_up;
+      break;
+    case RouteClass::kTreeDown:
+      ++route_tree_down;
+      break;
+    case RouteClass::kTreeDownCross:
+      ++route_tree_down_cross;
+      break;
+    case RouteClass::kCrosslinkDescend:
+      ++route_crosslink_descend;
+      break;
+    case RouteClass::kCrosslinkAscend:
+      ++route_crosslink_ascend;
+      break;
   }
 }
 

@@ -44,8 +44,8 @@
 
 namespace fips::routing {
 
-inline constexpr uint64_t kErrorSignalMinIntervalMs = 100;  // reference routing/limits.rs:16
-inline constexpr uint64_t kErrorSignalMaxAgeMs = 10'000;    // reference routing/limits.rs:19
+inline constexpr uint64_t kErrorSignalMinIntervalMs = 100;   // reference routing/limits.rs:16
+inline constexpr uint64_t kErrorSignalMaxAgeMs = 10'000;     // reference routing/limits.rs:19
 inline constexpr size_t kErrorSignalLimiterCapacity = 4096;  // ours (reference: unbounded)
 
 // ---------------------------------------------------------------- next hop
@@ -56,9 +56,9 @@ enum class NoRouteReason : uint8_t { kCoordsRequired, kPathBroken };
 struct NextHop {
   enum class Kind : uint8_t { kLocal, kPeer, kNoRoute };
   Kind kind = Kind::kNoRoute;
-  size_t peer_index = PeerView::kNoPeer;  // kPeer
-  NodeAddr peer;                          // kPeer
-  HopVia via = HopVia::kDirect;           // kPeer
+  size_t peer_index = PeerView::kNoPeer;                  // kPeer
+  NodeAddr peer;                                          // kPeer
+  HopVia via = HopVia::kDirect;                           // kPeer
   NoRouteReason reason = NoRouteReason::kCoordsRequired;  // kNoRoute
   [[nodiscard]] bool is_peer() const { return kind == Kind::kPeer; }
 };
@@ -132,7 +132,7 @@ const char* route_class_name(RouteClass c);
 
 // Outcome of one received 0x00 link message (exactly one per arrival).
 enum class DatagramOutcome : uint8_t {
-  kDecodeError,   // shorter than the 36-byte header
+  kDecodeError,  // shorter than the 36-byte header
   kTtlExhausted,
   kDelivered,
   kNoRoute,
@@ -182,7 +182,7 @@ struct ForwardingCounters {
   void on_received(size_t msg_len);  // every arrival, before decode
   void on_outcome(DatagramOutcome o, size_t msg_len);
   void on_warm_malformed(size_t msg_len);
-  void on_route(RouteClass c);            // with every kForwarded outcome
+  void on_route(RouteClass c);             // with every kForwarded outcome
   void on_originated(size_t encoded_len);  // a datagram this node's session layer sent
 };
 
