@@ -1,0 +1,195 @@
+// Coordinate cache implementation (see coord_cache.h for the semantics).
+#include "cache/coord_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fips {
+
+namespace {
+
+static_assert(sizeof(NodeAddr) == kCoordEntrySize && alignof(NodeAddr) == 1,
+              "NodeAddr arrays are stored in wire layout");
+
+CoordsView view_of(const Coords& c) {
+  return CoordsView(
+      ByteSpan(reinterpret_cast<const uint8_t*>(c.data()), c.size() * kCoordEntrySize), c.size());
+}
+
+bool contains_addr(const CoordsView& v, const NodeAddr& a) {
+  const ByteSpan raw = v.raw();
+  for (size_t i = 0; i < v.size(); ++i)
+    if (std::memcmp(raw.data() + i * kCoordEntrySize, a.bytes.data(), kCoordEntrySize) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+CoordCache::CoordCache(size_t capacity, uint64_t ttl_ms, uint64_t seed)
+    : table_(seed), capacity_(capacity), ttl_ms_(ttl_ms) {}
+
+bool CoordCache::upsert(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms,
+                        std::optional<uint16_t> path_mtu) {
+  if (coords.empty() || coords.size() > UINT16_MAX) {
+    ++counters_.rejected;
+    return false;
+  }
+  const uint16_t n = static_cast<uint16_t>(coords.size());
+  uint32_t s = table_.find(addr);
+  if (s != Table::kNil) {
+    Entry& e = table_.value(s);
+    if (e.count != n) {
+      e.coords = std::make_unique<NodeAddr[]>(n);
+      e.count = n;
+    }
+    ++counters_.updates;
+    std::memcpy(e.coords.get(), coords.raw().data(), size_t{n} * kCoordEntrySize);
+    e.last_used = now_ms;
+    if (path_mtu) {
+      e.path_mtu = *path_mtu;
+      e.has_path_mtu = true;
+    }
+    table_.touch(s);
+    return true;
+  }
+  while (table_.size() >= std::max<size_t>(capacity_, 1)) {
+    table_.erase(table_.oldest());
+    ++counters_.evictions;
+  }
+  Entry e;
+  e.coords = std::make_unique<NodeAddr[]>(n);
+  e.count = n;
+  std::memcpy(e.coords.get(), coords.raw().data(), size_t{n} * kCoordEntrySize);
+  e.created_at = e.last_used = now_ms;
+  if (path_mtu) {
+    e.path_mtu = *path_mtu;
+    e.has_path_mtu = true;
+  }
+  table_.insert(addr, std::move(e));
+  ++counters_.inserts;
+  return true;
+}
+
+bool CoordCache::insert(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms) {
+  return upsert(addr, coords, now_ms, std::nullopt);
+}
+bool CoordCache::insert(const NodeAddr& addr, const Coords& coords, uint64_t now_ms) {
+  return upsert(addr, view_of(coords), now_ms, std::nullopt);
+}
+bool CoordCache::insert_with_path_mtu(const NodeAddr& addr, const CoordsView& coords,
+                                      uint64_t now_ms, uint16_t path_mtu) {
+  return upsert(addr, coords, now_ms, path_mtu);
+}
+bool CoordCache::insert_with_path_mtu(const NodeAddr& addr, const Coords& coords, uint64_t now_ms,
+                                      uint16_t path_mtu) {
+  return upsert(addr, view_of(coords), now_ms, path_mtu);
+}
+
+std::optional<CoordsView> CoordCache::get(const NodeAddr& addr, uint64_t now_ms) const {
+  const uint32_t s = table_.find(addr);
+  if (s == Table::kNil) return std::nullopt;
+  const Entry& e = table_.value(s);
+  if (is_expired(e, now_ms)) return std::nullopt;
+  return e.view();
+}
+
+std::optional<CoordsView> CoordCache::get_and_touch(const NodeAddr& addr, uint64_t now_ms) {
+  const uint32_t s = table_.find(addr);
+  if (s == Table::kNil) {
+    ++counters_.misses;
+    return std::nullopt;
+  }
+  Entry& e = table_.value(s);
+  if (is_expired(e, now_ms)) {
+    table_.erase(s);
+    ++counters_.expired_on_access;
+    return std::nullopt;
+  }
+  e.last_used = now_ms;
+  table_.touch(s);
+  ++counters_.hits;
+  return e.view();
+}
+
+const CoordCache::Entry* CoordCache::peek(const NodeAddr& addr) const {
+  const uint32_t s = table_.find(addr);
+  return s == Table::kNil ? nullptr : &table_.value(s);
+}
+
+bool CoordCache::remove(const NodeAddr& addr) {
+  if (!table_.erase_key(addr)) return false;
+  ++counters_.invalidated;
+  return true;
+}
+
+size_t CoordCache::invalidate_via_node(const NodeAddr& addr) {
+  const size_t n =
+      table_.erase_if([&](uint32_t s) { return contains_addr(table_.value(s).view(), addr); });
+  counters_.invalidated += n;
+  return n;
+}
+
+size_t CoordCache::invalidate_other_roots(const NodeAddr& root) {
+  const size_t n = table_.erase_if([&](uint32_t s) {
+    const Entry& e = table_.value(s);
+    return !(e.coords[e.count - 1] == root);
+  });
+  counters_.invalidated += n;
+  return n;
+}
+
+size_t CoordCache::purge_expired(uint64_t now_ms, size_t max_entries) {
+  size_t n = 0;
+  while (n < max_entries && !table_.empty() && is_expired(table_.value(table_.oldest()), now_ms)) {
+    table_.erase(table_.oldest());
+    ++n;
+  }
+  counters_.purged += n;
+  return n;
+}
+
+void CoordCache::clear() {
+  counters_.invalidated += table_.size();
+  table_.clear();
+}
+
+size_t CoordCache::memory_bytes() const {
+  size_t b = table_.memory_bytes();
+  table_.for_each([&](uint32_t s) { b += size_t{table_.value(s).count} * kCoordEntrySize; });
+  return b;
+}
+
+CoordCacheSnapshot CoordCache::snapshot(uint64_t now_ms, uint64_t unix_now_ms) const {
+  CoordCacheSnapshot out;
+  out.count = table_.size();
+  out.max_entries = capacity_;
+  out.default_ttl_ms = ttl_ms_;
+  out.fill_ratio =
+      capacity_ == 0 ? 0.0 : static_cast<double>(out.count) / static_cast<double>(capacity_);
+  uint64_t total_age = 0;
+  out.entries.reserve(table_.size());
+  table_.for_each([&](uint32_t s) {
+    const Entry& e = table_.value(s);
+    const uint64_t age = now_ms > e.created_at ? now_ms - e.created_at : 0;
+    total_age += age;
+    if (is_expired(e, now_ms)) {
+      ++out.expired;
+      return;
+    }
+    CoordCacheSnapshot::Entry x;
+    x.node_addr = table_.key(s);
+    x.coords = e.view().to_owned();
+    x.age_ms = age;
+    const uint64_t idle = now_ms > e.last_used ? now_ms - e.last_used : 0;
+    x.last_used_ms = unix_now_ms > idle ? unix_now_ms - idle : 0;
+    x.path_mtu = e.mtu();
+    out.entries.push_back(std::move(x));
+  });
+  if (out.count) out.avg_age_ms = total_age / out.count;
+  std::sort(out.entries.begin(), out.entries.end(),
+            [](const auto& a, const auto& b) { return a.node_addr < b.node_addr; });
+  return out;
+}
+
+}  // namespace fips
