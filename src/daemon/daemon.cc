@@ -53,7 +53,7 @@ Daemon::Daemon(Config cfg, Identity id, bool persistent)
       persistent_(persistent),
       pool_(kPoolBuffers, buffer_size_for(cfg_), kHeadroom) {
   random_bytes(epoch_);
-  node_ = std::make_unique<Node>(id_, epoch_, link_config_from(cfg_), *this, random_u64());
+  node_ = std::make_unique<Node>(id_, epoch_, node_options_from(cfg_), *this, random_u64());
 }
 
 Daemon::~Daemon() = default;

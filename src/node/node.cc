@@ -1,6 +1,9 @@
 #include "node/node.h"
 
 #include <algorithm>
+#include <cstring>
+
+#include "util/log.h"
 
 namespace fips {
 
@@ -46,17 +49,332 @@ LinkConfig link_config_from(const Config& cfg) {
   return l;
 }
 
-Node::Node(const Identity& id, const Epoch& epoch, const LinkConfig& link_cfg, LinkIo& io,
+NodeOptions node_options_from(const Config& cfg) {
+  const NodeConfig& n = cfg.node;
+  NodeOptions o;
+  o.link = link_config_from(cfg);
+  o.tree.announce_min_interval_ms = n.tree.announce_min_interval_ms;
+  o.tree.parent_hysteresis = n.tree.parent_hysteresis;
+  o.tree.hold_down_secs = n.tree.hold_down_secs;
+  o.tree.reeval_interval_secs = n.tree.reeval_interval_secs;
+  o.tree.flap_threshold = n.tree.flap_threshold;
+  o.tree.flap_window_secs = n.tree.flap_window_secs;
+  o.tree.flap_dampening_secs = n.tree.flap_dampening_secs;
+  o.bloom.update_debounce_ms = n.bloom.update_debounce_ms;
+  o.bloom.max_inbound_fpr = n.bloom.max_inbound_fpr;
+  o.bloom.leaf_only = n.leaf_only;
+  o.lookup = lookup::LookupParams::from_config(n.lookup);
+  o.coord_cache_size = n.cache.coord_size;
+  o.coord_cache_ttl_ms = n.cache.coord_ttl_secs * 1000;
+  o.identity_cache_size = n.cache.identity_size;
+  o.session_ttl = n.session.default_ttl;
+  o.leaf_only = n.leaf_only;
+  return o;
+}
+
+Node::Node(const Identity& id, const Epoch& epoch, const NodeOptions& opts, LinkIo& io,
            uint64_t rng_seed)
-    : id_(id), link_(id, epoch, link_cfg, io, this, rng_seed) {}
+    : id_(id),
+      opts_(opts),
+      io_(io),
+      rng_(rng_seed),
+      link_(id, epoch, opts.link, io, this, rng_.next()),
+      tree_(id, opts.tree, io.wall_ms() / 1000),
+      bloom_(id.node_addr(), opts.bloom, rng_.next(), rng_.next()),
+      lookup_(id, opts.lookup, rng_),
+      coords_(opts.coord_cache_size, opts.coord_cache_ttl_ms, rng_.next()),
+      ids_(opts.identity_cache_size, rng_.next()),
+      err_limiter_(rng_.next()) {}
 
-void Node::on_peer_up(const Peer&, uint64_t) {}
+Node::~Node() = default;
 
-void Node::on_peer_down(const NodeAddr&, uint64_t) {}
+// ---- peers ----
 
-bool Node::on_link_message(Peer&, uint8_t msg_type, PacketBuf&&, uint64_t) {
-  ++unhandled_[msg_type];
-  return false;
+void Node::rebuild_peer_list() {
+  peer_list_.clear();
+  link_.for_each_peer([&](Peer& p) { peer_list_.push_back(&p); });
+  std::sort(peer_list_.begin(), peer_list_.end(),
+            [](const Peer* a, const Peer* b) { return a->id.node_addr() < b->id.node_addr(); });
+}
+
+stp::PeerCosts Node::peer_costs() const {
+  // Link costs come from MMP SRTT samples; without MMP every peer is
+  // unmeasured and the tree treats all candidates as cost 1.0 (the
+  // reference's cold-start behaviour).
+  return {};
+}
+
+PeerInfo Node::peer(size_t i) const {
+  const Peer& p = *peer_list_[i];
+  PeerInfo info;
+  info.addr = p.id.node_addr();
+  info.can_send = p.current != nullptr;
+  info.is_tree_peer = tree_.is_tree_peer(info.addr);
+  info.link_cost = 1.0;
+  if (const Coords* c = tree_.peer_coords(info.addr)) info.coords = coords_view_of(*c);
+  return info;
+}
+
+bool Node::peer_may_reach(size_t i, const RouteDest& dest) const {
+  return bloom_.peer_filter_contains(peer_list_[i]->id.node_addr(), dest.hashes);
+}
+
+size_t Node::find_peer(const NodeAddr& addr) const {
+  auto it = std::lower_bound(peer_list_.begin(), peer_list_.end(), addr,
+                             [](const Peer* p, const NodeAddr& a) { return p->id.node_addr() < a; });
+  if (it == peer_list_.end() || !((*it)->id.node_addr() == addr)) return kNoPeer;
+  return static_cast<size_t>(it - peer_list_.begin());
+}
+
+uint16_t Node::link_mtu(size_t i) const {
+  const Peer& p = *peer_list_[i];
+  const uint16_t m = io_.mtu(p.tid, p.addr);
+  return m ? m : kUnknownMtu;
+}
+
+void Node::on_peer_up(const Peer& p, uint64_t now) {
+  rebuild_peer_list();
+  const NodeAddr a = p.id.node_addr();
+  ids_.register_identity(p.id, now);
+  bloom_.on_peer_up(a);
+  apply(tree_.on_peer_up(a, now), now);
+  lookup_.on_topology_change();
+}
+
+void Node::on_peer_down(const NodeAddr& a, uint64_t now) {
+  rebuild_peer_list();
+  bloom_.on_peer_down(a);
+  apply(tree_.on_peer_down(a, peer_costs(), now, unix_s()), now);
+}
+
+void Node::apply(const stp::TreeActions& a, uint64_t now) {
+  if (a.invalidate_via_me) coords_.invalidate_via_node(id_.node_addr());
+  if (a.invalidate_other_roots) coords_.invalidate_other_roots(*a.invalidate_other_roots);
+  if (a.reset_lookup_backoff) lookup_.on_topology_change();
+  if (!a.announce_to.empty()) {
+    std::vector<uint8_t> bytes(tree_.announce_wire_size());
+    Writer w{MutByteSpan(bytes)};
+    if (!tree_.encode_announce(w).ok()) {
+      for (const NodeAddr& to : a.announce_to) tree_.on_announce_send_failed(to);
+    } else {
+      for (const NodeAddr& to : a.announce_to) {
+        Peer* p = link_.find_peer(to);
+        if (!p || !link_.send_message_bytes(*p, bytes, now)) tree_.on_announce_send_failed(to);
+      }
+    }
+  }
+  auto is_tree = [this](const NodeAddr& x) { return tree_.is_tree_peer(x); };
+  switch (a.bloom) {
+    case stp::BloomMark::kNone: break;
+    case stp::BloomMark::kPeer: bloom_.mark(a.bloom_peer); break;
+    case stp::BloomMark::kAll: bloom_.mark_all(); break;
+    case stp::BloomMark::kChangedExcept: bloom_.mark_changed_peers(a.bloom_peer, is_tree); break;
+  }
+  if (a.flap_dampening_engaged)
+    LOG_WARN("spanning tree: parent flapping, dampening discretionary switches for %llu s",
+             static_cast<unsigned long long>(opts_.tree.flap_dampening_secs));
+  if (a.parent_changed)
+    LOG_DEBUG("spanning tree: parent %s, root %s, depth %zu", tree_.parent().short_hex().c_str(),
+              tree_.root().short_hex().c_str(), tree_.depth());
+}
+
+// ---- tick ----
+
+void Node::tick(uint64_t now) {
+  link_.tick(now);  // resends, timeouts, heartbeats, dead links (may remove peers)
+  apply(tree_.tick(now, unix_s(), peer_costs()), now);
+  auto is_tree = [this](const NodeAddr& x) { return tree_.is_tree_peer(x); };
+  auto send = [&](const NodeAddr& to, const bloom::FilterAnnounce& fa) {
+    Peer* p = link_.find_peer(to);
+    if (!p) return false;
+    PacketBuf b = io_.alloc();
+    const size_t n = bloom::filter_announce_wire_size(fa);
+    if (!b || !b.push_back(n)) return false;
+    Writer w{MutByteSpan(b.data(), n)};
+    if (!bloom::encode_filter_announce(w, fa).ok()) return false;
+    return link_.send_message(*p, std::move(b), now);
+  };
+  bloom_.tick(now, is_tree, send);
+  mesh_size_ = bloom_.estimate_mesh_size();
+  lookup_.tick(*this, now, lookup_acts_);
+  run_lookup_actions(now);
+  coords_.purge_expired(now);
+  err_limiter_.tick(now);
+}
+
+// ---- link messages ----
+
+bool Node::on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, uint64_t now) {
+  const NodeAddr from = p.id.node_addr();
+  switch (static_cast<fmp::LinkMsgType>(type)) {
+    case fmp::LinkMsgType::kTreeAnnounce:
+      apply(tree_.on_announce(p.id, frame.span(), peer_costs(), now, unix_s()), now);
+      return true;
+    case fmp::LinkMsgType::kFilterAnnounce: {
+      auto is_tree = [this](const NodeAddr& x) { return tree_.is_tree_peer(x); };
+      (void)bloom_.on_filter_announce(from, frame.span(), now, is_tree);
+      return true;
+    }
+    case fmp::LinkMsgType::kLookupRequest:
+      if (opts_.leaf_only && frame.size() >= 25 &&
+          !(NodeAddr::from_span(frame.span().subspan(9).first<16>()) == id_.node_addr())) {
+        ++counters_.leaf_only_refused;
+        return true;
+      }
+      lookup_.on_request(from, frame.span(), *this, now, lookup_acts_);
+      run_lookup_actions(now);
+      return true;
+    case fmp::LinkMsgType::kLookupResponse:
+      lookup_.on_response(from, frame.span(), *this, ids_, coords_, now, lookup_acts_);
+      run_lookup_actions(now);
+      return true;
+    case fmp::LinkMsgType::kSessionDatagram:
+      on_datagram(p, std::move(frame), now);
+      return true;
+    case fmp::LinkMsgType::kSenderReport:
+    case fmp::LinkMsgType::kReceiverReport:
+      ++counters_.mmp_reports_ignored;
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Node::run_lookup_actions(uint64_t now) {
+  for (const lookup::SendItem& s : lookup_acts_.sends)
+    if (Peer* p = link_.find_peer(s.peer)) (void)link_.send_message_bytes(*p, lookup_acts_.bytes(s), now);
+  for (const lookup::LookupEvent& e : lookup_acts_.events) {
+    if (e.kind == lookup::LookupEvent::Kind::kFound)
+      LOG_DEBUG("lookup: found %s at depth %zu (path mtu %u)", e.target.short_hex().c_str(),
+                e.coords.empty() ? 0 : e.coords.size() - 1, e.path_mtu);
+    if (lookup_done_) lookup_done_(e);
+  }
+  lookup_acts_.clear();
+}
+
+lookup::InitiateResult Node::start_lookup(const PeerIdentity& target, uint64_t now) {
+  ids_.register_identity(target, now);
+  auto r = lookup_.initiate(target.node_addr(), *this, now, lookup_acts_);
+  run_lookup_actions(now);
+  return r;
+}
+
+// ---- datagrams ----
+
+void Node::on_datagram(Peer&, PacketBuf&& frame, uint64_t now) {
+  const size_t len = frame.size();
+  fwd_.on_received(len);
+  auto dg = routing::decode_session_datagram(frame.span());
+  if (!dg) return fwd_.on_outcome(routing::DatagramOutcome::kDecodeError, len);
+  if (!routing::warm_coords(*dg, coords_, now)) fwd_.on_warm_malformed(len);
+  const routing::TransitDecision d = routing::decide_transit(*this, *dg, len, coords_, now);
+  switch (d.kind) {
+    case routing::TransitKind::kDeliver:
+      fwd_.on_outcome(routing::DatagramOutcome::kDelivered, len);
+      if (deliver_) deliver_(*dg, std::move(frame), now);
+      else ++counters_.undeliverable;
+      return;
+    case routing::TransitKind::kTtlExhausted:
+      return fwd_.on_outcome(routing::DatagramOutcome::kTtlExhausted, len);
+    case routing::TransitKind::kNoRoute:
+    case routing::TransitKind::kMtuExceeded:
+      if (opts_.leaf_only) {
+        ++counters_.leaf_only_refused;
+        return;
+      }
+      fwd_.on_outcome(d.kind == routing::TransitKind::kNoRoute
+                          ? routing::DatagramOutcome::kNoRoute
+                          : routing::DatagramOutcome::kMtuExceeded,
+                      len);
+      return send_error_signal(*dg, d, now);
+    case routing::TransitKind::kForward:
+      break;
+  }
+  if (opts_.leaf_only) {
+    ++counters_.leaf_only_refused;
+    return;
+  }
+  Peer* next = peer_list_[d.hop.peer_index];
+  // Classify before the buffer moves (dg views into it).
+  const NodeAddr dest = dg->dest_addr;
+  auto dest_coords = coords_.get(dest, now);
+  const Coords* hop_coords = tree_.peer_coords(d.hop.peer);
+  const routing::RouteClass cls = routing::classify_forward(
+      dest, d.hop.peer, id_.node_addr(), self_coords(), dest_coords ? &*dest_coords : nullptr,
+      hop_coords ? coords_view_of(*hop_coords) : CoordsView());
+  (void)routing::prepare_forward_in_place(frame.span(), d.link_mtu);
+  if (link_.send_message(*next, std::move(frame), now)) {
+    fwd_.on_outcome(routing::DatagramOutcome::kForwarded, len);
+    fwd_.on_route(cls);
+  } else {
+    fwd_.on_outcome(routing::DatagramOutcome::kSendError, len);
+  }
+}
+
+void Node::send_error_signal(const routing::SessionDatagram& dg, const routing::TransitDecision& d,
+                             uint64_t now) {
+  if (!err_limiter_.allow(dg.dest_addr, now)) return;
+  PacketBuf b = io_.alloc();
+  if (!b) return;
+  const size_t room = b.capacity() - b.headroom() - kAeadTagSize;
+  Writer w{MutByteSpan(b.data(), room)};
+  const WireStatus st =
+      d.kind == routing::TransitKind::kMtuExceeded
+          ? routing::encode_mtu_exceeded_datagram(w, id_.node_addr(), dg.src_addr, dg.dest_addr,
+                                                  d.link_mtu, opts_.session_ttl)
+          : routing::encode_no_route_datagram(w, id_.node_addr(), dg.src_addr, dg.dest_addr,
+                                              coords_, now, opts_.session_ttl);
+  if (!st.ok() || !b.push_back(w.pos())) return;
+  if (!route_buffer(dg.src_addr, std::move(b), now)) ++counters_.signal_unroutable;
+}
+
+bool Node::route_buffer(const NodeAddr& dest, PacketBuf&& buf, uint64_t now, size_t* hop_out) {
+  const routing::NextHop hop = routing::find_next_hop(*this, RouteDest::of(dest), coords_, now);
+  if (!hop.is_peer()) return false;
+  Peer* p = peer_list_[hop.peer_index];
+  routing::clamp_path_mtu_in_place(buf.span(), link_mtu(hop.peer_index));
+  if (hop_out) *hop_out = hop.peer_index;
+  return link_.send_message(*p, std::move(buf), now);
+}
+
+Node::SendResult Node::send_datagram(const NodeAddr& dest, ByteSpan payload, uint64_t now) {
+  PacketBuf b = io_.alloc();
+  if (!b) return SendResult::kNoBuffer;
+  const size_t n = routing::kSessionDatagramHeaderSize + payload.size();
+  if (!b.push_back(n) || b.tailroom() < kAeadTagSize) return SendResult::kTooLarge;
+  Writer w{MutByteSpan(b.data(), n)};
+  if (!routing::encode_session_datagram_header(w, opts_.session_ttl, routing::kInitialPathMtu,
+                                               id_.node_addr(), dest)
+           .ok())
+    return SendResult::kTooLarge;
+  if (!payload.empty()) std::memcpy(b.data() + routing::kSessionDatagramHeaderSize, payload.data(), payload.size());
+  const routing::NextHop hop = routing::find_next_hop(*this, RouteDest::of(dest), coords_, now);
+  if (!hop.is_peer()) return SendResult::kNoRoute;
+  Peer* p = peer_list_[hop.peer_index];
+  routing::clamp_path_mtu_in_place(b.span(), link_mtu(hop.peer_index));
+  if (!link_.send_message(*p, std::move(b), now)) return SendResult::kSendFailed;
+  fwd_.on_originated(n);
+  return SendResult::kSent;
+}
+
+// ---- control helpers ----
+
+void Node::annotate_peers(std::vector<PeerSnapshot>& rows) const {
+  for (PeerSnapshot& r : rows) {
+    auto pos = std::find_if(peer_list_.begin(), peer_list_.end(),
+                            [&](const Peer* p) { return p->id.node_addr().hex() == r.node_addr; });
+    if (pos == peer_list_.end()) continue;
+    const NodeAddr a = (*pos)->id.node_addr();
+    if (auto d = tree_.peer_announced_depth(a)) {
+      r.has_tree_position = true;
+      r.tree_depth = *d;
+      r.effective_depth = static_cast<double>(*d) + 1.0;  // link cost 1.0 until MMP
+    }
+    r.is_parent = tree_.is_parent(a);
+    r.is_child = tree_.is_child(a);
+    r.filter_sequence = bloom_.filter_sequence(a);
+    r.has_bloom_filter = r.filter_sequence > 0;
+  }
 }
 
 }  // namespace fips
