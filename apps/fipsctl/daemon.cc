@@ -189,4 +189,20 @@ int cmd_disconnect(const std::string& socket_path, const Args& args) {
   return run(socket_path, build_command_request("disconnect", nlohmann::json{{"npub", *npub}}));
 }
 
+int cmd_lookup(const std::string& socket_path, const Args& args) {
+  static const char* kUsage = "fipsctl lookup <PEER>";
+  static const char* kHelp =
+      "Discover a node's tree coordinates through the mesh (ours; not in the reference)\n\n"
+      "Usage: fipsctl lookup <PEER>\n\n"
+      "Arguments:\n"
+      "  <PEER>  Peer identifier: npub (bech32) or hostname from /etc/fips/hosts\n\n"
+      "Options:\n  -h, --help  Print help\n";
+  static const char* const kNames[] = {"<PEER>"};
+  Args pos;
+  if (int rc = positionals(args, 1, kUsage, kHelp, kNames, pos); rc != 0) return rc < 0 ? 0 : rc;
+  auto npub = resolve_peer(pos[0]);
+  if (!npub) return 1;
+  return run(socket_path, build_command_request("lookup", nlohmann::json{{"npub", *npub}}));
+}
+
 }  // namespace fipsctl

@@ -13,7 +13,7 @@
 
 namespace fips {
 
-std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uint64_t) {
+std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uint64_t ticket) {
   const std::string& c = req.command;
   const uint64_t now = monotonic_ms();
   LinkLayer& link = d_.node().link();
@@ -22,6 +22,7 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
     auto peers = link.peer_snapshots(now);
     for (PeerSnapshot& p : peers)
       if (Transport* t = d_.transport(p.transport_id)) p.transport_type = std::string(t->type());
+    d_.node().annotate_peers(peers);
     return ControlReply(show_peers_data(peers));
   }
   if (c == "show_links") return ControlReply(show_links_data(link.link_snapshots()));
@@ -30,6 +31,7 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "show_transports") return ControlReply(show_transports_data(d_.transport_snapshots()));
   if (c == "connect") return connect(req.params_ptr());
   if (c == "disconnect") return disconnect(req.params_ptr());
+  if (c == "lookup") return lookup(req.params_ptr(), ticket);
   return ControlReply(Err{unknown_command_message(c)});
 }
 
@@ -67,6 +69,70 @@ ControlReply DaemonControl::disconnect(const nlohmann::json* params) {
   return disconnect_result(p->npub);
 }
 
+// ---- lookup (ours): discovery as a diagnostic ----
+
+namespace {
+// Replies within the control socket's 5 s reply window.
+constexpr uint64_t kLookupReplyMs = 4500;
+
+nlohmann::json coords_json(const Coords& c) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const NodeAddr& x : c) a.push_back(x.hex());
+  return a;
+}
+}  // namespace
+
+std::optional<ControlReply> DaemonControl::lookup(const nlohmann::json* params, uint64_t ticket) {
+  if (!params || params->is_null()) return ControlReply(Err{std::string("missing params for lookup")});
+  auto p = parse_disconnect_params(params);  // same {"npub": S} shape and checks
+  if (!p) return ControlReply(Err{p.error()});
+  Node& node = d_.node();
+  if (p->peer.node_addr() == node.identity().node_addr())
+    return ControlReply(Err{std::string("cannot look up this node")});
+  const uint64_t now = monotonic_ms();
+  auto r = node.start_lookup(p->peer, now);
+  d_.on_burst_end();
+  if (r.outcome != lookup::InitiateOutcome::kSent &&
+      r.outcome != lookup::InitiateOutcome::kDeduplicated)
+    return ControlReply(Err{std::string("lookup failed: ") + lookup::initiate_outcome_name(r.outcome)});
+  lookups_.push_back(PendingLookup{ticket, p->peer, now, now + kLookupReplyMs});
+  return std::nullopt;  // answered by on_lookup_done() or expire()
+}
+
+void DaemonControl::on_lookup_done(const lookup::LookupEvent& e) {
+  const uint64_t now = monotonic_ms();
+  for (auto it = lookups_.begin(); it != lookups_.end();) {
+    if (!(it->target.node_addr() == e.target)) {
+      ++it;
+      continue;
+    }
+    if (e.kind == lookup::LookupEvent::Kind::kFound) {
+      nlohmann::json j{{"npub", it->target.npub()},
+                       {"node_addr", e.target.hex()},
+                       {"coords", coords_json(e.coords)},
+                       {"depth", e.coords.empty() ? 0 : e.coords.size() - 1},
+                       {"path_mtu", e.path_mtu},
+                       {"elapsed_ms", now - it->started_ms}};
+      d_.complete_control(it->ticket, ControlReply(std::move(j)));
+    } else {
+      d_.complete_control(it->ticket, ControlReply(Err{std::string("lookup failed: no response")}));
+    }
+    it = lookups_.erase(it);
+  }
+}
+
+void DaemonControl::expire(uint64_t now) {
+  for (auto it = lookups_.begin(); it != lookups_.end();) {
+    if (now < it->deadline_ms) {
+      ++it;
+      continue;
+    }
+    d_.complete_control(it->ticket,
+                        ControlReply(Err{std::string("lookup failed: no answer within 4.5 s (still pending)")}));
+    it = lookups_.erase(it);
+  }
+}
+
 // ---- snapshots owned by the daemon ----
 
 StatusSnapshot Daemon::status_snapshot() const {
@@ -77,8 +143,9 @@ StatusSnapshot Daemon::status_snapshot() const {
   s.ipv6_addr = id_.address().str();
   s.state = "running";
   s.is_leaf_only = cfg_.node.leaf_only;
-  s.is_root = true;  // no spanning tree yet: every node is its own root
-  s.root = id_.node_addr().hex();
+  s.is_root = node_->tree().is_root();
+  s.root = node_->tree().root().hex();
+  s.estimated_mesh_size = node_->estimated_mesh_size();
   s.persistent = persistent_;
   s.peer_count = node_->link().peer_count();
   s.link_count = node_->link().peer_count();
@@ -101,7 +168,19 @@ StatusSnapshot Daemon::status_snapshot() const {
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   s.exe_path = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "-";
   s.uptime_secs = (monotonic_ms() - started_ms_) / 1000;
-  for (std::string_view k : kForwardingCounters) s.forwarding[std::string(k)] = 0;
+  const routing::ForwardingCounters& f = node_->forwarding();
+  const uint64_t fw[] = {f.decode_error_bytes, f.decode_error_packets, f.delivered_bytes,
+                         f.delivered_packets, f.drop_mtu_exceeded_bytes, f.drop_mtu_exceeded_packets,
+                         f.drop_no_route_bytes, f.drop_no_route_packets, f.drop_send_error_bytes,
+                         f.drop_send_error_packets, f.forwarded_bytes, f.forwarded_packets,
+                         f.originated_bytes, f.originated_packets, f.received_bytes,
+                         f.received_packets, f.route_crosslink_ascend, f.route_crosslink_descend,
+                         f.route_direct_peer, f.route_tree_down, f.route_tree_down_cross,
+                         f.route_tree_up, f.ttl_exhausted_bytes, f.ttl_exhausted_packets,
+                         f.warm_malformed_bytes, f.warm_malformed_packets};
+  static_assert(sizeof fw / sizeof fw[0] == kForwardingCounters.size());
+  for (size_t i = 0; i < kForwardingCounters.size(); ++i)
+    s.forwarding[std::string(kForwardingCounters[i])] = fw[i];
   for (std::string_view k : kSparklineSeries) s.sparklines[std::string(k)] = {};
   return s;
 }

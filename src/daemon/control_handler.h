@@ -4,7 +4,10 @@
 // Not here: the socket protocol (control/server.h), JSON shapes (control/queries.h).
 #pragma once
 
+#include <vector>
+
 #include "control/server.h"
+#include "proto/lookup/core.h"
 
 namespace fips {
 
@@ -15,7 +18,20 @@ class DaemonControl : public ControlHandler {
   explicit DaemonControl(Daemon& d) : d_(d) {}
   std::optional<ControlReply> handle(const ControlRequest& req, uint64_t ticket) override;
 
+  // A lookup finished (found or failed): answer the clients waiting on it.
+  void on_lookup_done(const lookup::LookupEvent& e);
+  // Answer waiting lookups whose time is up (called on the daemon's tick).
+  void expire(uint64_t now_ms);
+
  private:
+  struct PendingLookup {
+    uint64_t ticket;
+    PeerIdentity target;
+    uint64_t started_ms;
+    uint64_t deadline_ms;
+  };
+  std::optional<ControlReply> lookup(const nlohmann::json* params, uint64_t ticket);
+  std::vector<PendingLookup> lookups_;
   ControlReply connect(const nlohmann::json* params);
   ControlReply disconnect(const nlohmann::json* params);
   Daemon& d_;

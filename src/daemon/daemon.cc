@@ -109,6 +109,7 @@ Result<void, std::string> Daemon::start() {
   if (cfg_.node.control.enabled) {
     control_path_ = fips::control_socket_path(cfg_.node.control.socket_path);
     control_handler_ = std::make_unique<DaemonControl>(*this);
+    node_->set_lookup_done([this](const lookup::LookupEvent& e) { control_handler_->on_lookup_done(e); });
     control_ = std::make_unique<ControlServer>(loop_, *control_handler_);
     if (auto r = control_->start(control_path_); !r) {
       LOG_WARN("Failed to bind control socket error=%s", r.error().c_str());
@@ -170,6 +171,7 @@ int Daemon::run() {
 void Daemon::on_timer() {
   const uint64_t now = monotonic_ms();
   node_->tick(now);
+  if (control_handler_) control_handler_->expire(now);
   for (auto& t : transports_)
     if (auto* tcp = dynamic_cast<TcpTransport*>(t.get())) tcp->tick(now);
   on_burst_end();
@@ -233,5 +235,9 @@ void Daemon::close_connection(TransportId tid, const TransportAddr& to) {
 }
 
 uint64_t Daemon::wall_ms() const { return unix_ms(); }
+
+void Daemon::complete_control(uint64_t ticket, ControlReply reply) {
+  if (control_) control_->complete(ticket, std::move(reply));
+}
 
 }  // namespace fips

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "control/server.h"
 #include "dataplane/buffer_pool.h"
 #include "identity/identity.h"
 #include "io/event_loop.h"
@@ -62,6 +63,8 @@ class Daemon : public TransportSink, public LinkIo {
   bool persistent() const { return persistent_; }
   const std::string& control_socket_path() const { return control_path_; }
   uint64_t started_mono_ms() const { return started_ms_; }
+  // Delivers a deferred control reply (see ControlServer::complete).
+  void complete_control(uint64_t ticket, ControlReply reply);
 
  private:
   void on_timer();

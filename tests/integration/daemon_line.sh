@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Three daemons on loopback in a line A - B - C (A and C not adjacent): the
+# spanning tree converges on one root, A finds C's coordinates with a lookup
+# routed through B (fipsctl lookup), and show_tree agrees with it.
+source "$(dirname "$0")/lib.sh"
+
+node a; node b; node c
+ua=$(free_port); ub=$(free_port); uc=$(free_port)
+mk() {  # mk NAME PORT [PEER PEERPORT]
+  {
+    echo "node: { identity: { persistent: true }, control: { socket_path: \"$WORK/$1/control.sock\" } }"
+    echo "transports: { udp: { bind_addr: \"127.0.0.1:$2\" } }"
+    echo "dns: { enabled: false }"
+    if [ $# -gt 2 ]; then
+      echo "peers:"
+      echo "  - npub: \"$(npub "$3")\""
+      echo "    addresses: [ { transport: udp, addr: \"127.0.0.1:$4\" } ]"
+    fi
+  } >"$WORK/$1/fips.yaml"
+}
+mk a "$ua" b "$ub"; mk b "$ub"; mk c "$uc" b "$ub"
+start b; start a; start c
+wait_until 10 has_peers b 2 || fail "B did not link to A and C"
+has_peers a 1 && has_peers c 1 || fail "A or C has the wrong peer count"
+
+root_of() { ctl "$1" show status | json 'd["root"]'; }
+same_root() { [ "$(root_of a)" = "$(root_of b)" ] && [ "$(root_of b)" = "$(root_of c)" ]; }
+wait_until 15 same_root || fail "roots differ: $(root_of a) $(root_of b) $(root_of c)"
+pass "spanning tree: one root for A, B, C ($(root_of a))"
+
+out=""
+found() { out=$(ctl a lookup "$(npub c)" 2>&1) && echo "$out" | grep -q '"coords"'; }
+wait_until 20 found || fail "A could not look up C: $out"
+c_addr=$(ctl c show status | json 'd["node_addr"]')
+[ "$(echo "$out" | json 'd["coords"][0]')" = "$c_addr" ] || fail "lookup coords do not start at C: $out"
+depth=$(echo "$out" | json 'd["depth"]')
+echo "$out"
+pass "A found C through B: depth $depth, path_mtu $(echo "$out" | json 'd["path_mtu"]')"
+
+# A lookup for a node that does not exist fails cleanly.
+ghost=$("$FIPSCTL" keygen -s | tail -n 1)
+ctl a lookup "$ghost" >/dev/null 2>&1 && fail "lookup of an absent node succeeded"
+pass "lookup of an absent node fails with an error"
