@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   for (const std::string& p : cfg->loaded_paths) LOG_INFO("Loaded config file path=%s", p.c_str());
   if (cfg->loaded_paths.empty())
     LOG_INFO("No config files found, using defaults (UDP on 0.0.0.0:2121, ephemeral identity)");
-  for (const std::string& k : cfg->unknown_keys) LOG_WARN("unknown configuration key ignored: %s", k.c_str());
+  for (const std::string& w : cfg->warnings) LOG_WARN("%s", w.c_str());
 
   auto ident = resolve_identity(*cfg);
   if (!ident) {

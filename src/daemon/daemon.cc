@@ -207,8 +207,9 @@ void Daemon::on_connect_failed(TransportId tid, const TransportAddr& to) {
   node_->link().on_connect_failed(tid, to, monotonic_ms());
 }
 
-void Daemon::on_connection_closed(TransportId, const TransportAddr&) {
-  // The link layer notices through its dead timeout, as the reference does.
+void Daemon::on_connection_closed(TransportId tid, const TransportAddr& to) {
+  node_->link().on_connection_closed(tid, to, monotonic_ms());
+  on_burst_end();
 }
 
 // ---- LinkIo ----

@@ -81,6 +81,23 @@ LinkLayer::DialResult LinkLayer::dial(const PeerIdentity& id, const DialTarget& 
   return start_leg(id, target, now) ? DialResult::kStarted : DialResult::kNoSlots;
 }
 
+void LinkLayer::on_connection_closed(TransportId tid, const TransportAddr& addr, uint64_t now) {
+  // A stream transport lost the connection a peer's link runs over: treat
+  // it as link loss now rather than waiting for the dead timeout (the dialling
+  // side reconnects at once; the accepting side waits to be dialled).
+  NodeAddr victim{};
+  bool found = false;
+  for (auto& [a, p] : peers_)
+    if (p->tid == tid && p->addr == addr) {
+      victim = a;
+      found = true;
+      break;
+    }
+  if (!found) return;
+  LOG_INFO("peer %s: connection closed", display_name(victim).c_str());
+  remove_peer(victim, now, true);
+}
+
 void LinkLayer::on_connect_failed(TransportId tid, const TransportAddr& to, uint64_t now) {
   std::vector<uint64_t> dead;
   for (auto& [k, leg] : legs_)
@@ -224,6 +241,8 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
     if (Peer* existing = find_peer(addr)) {
       // Crossed dials: both sides keep the session of the smaller node's msg1.
       if (local_.node_addr() < addr) {
+        const TransportId old_tid = existing->tid;
+        const TransportAddr old_addr = existing->addr;
         unregister_index(existing->tid, existing->current->our_index);
         free_index(existing->current->our_index);
         existing->current->keys = NoiseTransport(std::move(*keys));
@@ -233,9 +252,13 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
         existing->addr = from;
         register_index(tid, our_idx, existing);
         existing->outbound = true;
+        // The connection their dial opened is now unused (TCP: one per peer).
+        if (old_tid != tid || !(old_addr == from)) io_.close_connection(old_tid, old_addr);
         LOG_DEBUG("crossed dial with %s: using our session", display_name(addr).c_str());
       } else {
         free_index(our_idx);
+        // Our dial's connection is the unused one; theirs carries the link.
+        if (existing->tid != tid || !(existing->addr == from)) io_.close_connection(tid, from);
         LOG_DEBUG("crossed dial with %s: keeping theirs", display_name(addr).c_str());
       }
       return;

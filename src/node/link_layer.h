@@ -92,6 +92,8 @@ class LinkLayer {
   void tick(uint64_t now_ms);
   // A connection-oriented transport failed to reach `to`.
   void on_connect_failed(TransportId tid, const TransportAddr& to, uint64_t now_ms);
+  // A connection-oriented transport lost its connection to `addr`.
+  void on_connection_closed(TransportId tid, const TransportAddr& addr, uint64_t now_ms);
 
   // ---- peers we want ----
   // Registers a peer to keep connected (config peers with auto_connect):

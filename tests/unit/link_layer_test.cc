@@ -409,3 +409,35 @@ TEST(LinkLayer, MaxPeersRefusesStrangers) {
 
 }  // namespace
 }  // namespace fips
+
+namespace fips {
+namespace {
+
+TEST(LinkLayerStream, ConnectionCloseRemovesThePeerAndRedials) {
+  test::LinkNet net;
+  test::LinkNode& a = net.add();
+  test::LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  // A's transport reports the connection to B closed (TCP EOF/reset).
+  a.link->on_connection_closed(1, b.addr, net.now);
+  EXPECT_FALSE(a.link->find_peer(b.id.node_addr()));
+  EXPECT_EQ(a.downs.size(), 1u);
+  // A configured B: it redials after the first backoff (5 s +/- jitter) and
+  // B, which still holds the old link, accepts once that session is 30 s old
+  // (the reference's young-session duplicate rule), as a rekey.
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 120; ++i) {
+      net.run_for(1000);
+      if (net.linked(a, b)) return true;
+    }
+    return false;
+  }());
+  // An unrelated address changes nothing.
+  a.link->on_connection_closed(1, TransportAddr::synthetic(999), net.now);
+  EXPECT_TRUE(a.link->find_peer(b.id.node_addr()));
+}
+
+}  // namespace
+}  // namespace fips
