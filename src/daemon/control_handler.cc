@@ -101,7 +101,6 @@ StatusSnapshot Daemon::status_snapshot() const {
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   s.exe_path = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "-";
   s.uptime_secs = (monotonic_ms() - started_ms_) / 1000;
-  for (std::string_view k : kForwardingCounters) s.forwarding[std::string(k)] = 0;
   for (std::string_view k : kSparklineSeries) s.sparklines[std::string(k)] = {};
   return s;
 }
