@@ -6,7 +6,7 @@ namespace fips {
 
 using nlohmann::json;
 
-const std::array<std::string_view, 26> kForwardingCounters = {
+constexpr std::array<std::string_view, 26> kForwardingCounters = {
     "decode_error_bytes",      "decode_error_packets",    "delivered_bytes",
     "delivered_packets",       "drop_mtu_exceeded_bytes", "drop_mtu_exceeded_packets",
     "drop_no_route_bytes",     "drop_no_route_packets",   "drop_send_error_bytes",
@@ -17,6 +17,58 @@ const std::array<std::string_view, 26> kForwardingCounters = {
     "route_tree_up",           "ttl_exhausted_bytes",     "ttl_exhausted_packets",
     "warm_malformed_bytes",    "warm_malformed_packets",
 };
+
+namespace {
+
+using routing::ForwardingCounters;
+struct ForwardingField {
+  std::string_view name;
+  uint64_t ForwardingCounters::*member;
+};
+// Same order as kForwardingCounters (checked in forwarding_json).
+constexpr std::array<ForwardingField, 26> kForwardingFields = {{
+    {"decode_error_bytes", &ForwardingCounters::decode_error_bytes},
+    {"decode_error_packets", &ForwardingCounters::decode_error_packets},
+    {"delivered_bytes", &ForwardingCounters::delivered_bytes},
+    {"delivered_packets", &ForwardingCounters::delivered_packets},
+    {"drop_mtu_exceeded_bytes", &ForwardingCounters::drop_mtu_exceeded_bytes},
+    {"drop_mtu_exceeded_packets", &ForwardingCounters::drop_mtu_exceeded_packets},
+    {"drop_no_route_bytes", &ForwardingCounters::drop_no_route_bytes},
+    {"drop_no_route_packets", &ForwardingCounters::drop_no_route_packets},
+    {"drop_send_error_bytes", &ForwardingCounters::drop_send_error_bytes},
+    {"drop_send_error_packets", &ForwardingCounters::drop_send_error_packets},
+    {"forwarded_bytes", &ForwardingCounters::forwarded_bytes},
+    {"forwarded_packets", &ForwardingCounters::forwarded_packets},
+    {"originated_bytes", &ForwardingCounters::originated_bytes},
+    {"originated_packets", &ForwardingCounters::originated_packets},
+    {"received_bytes", &ForwardingCounters::received_bytes},
+    {"received_packets", &ForwardingCounters::received_packets},
+    {"route_crosslink_ascend", &ForwardingCounters::route_crosslink_ascend},
+    {"route_crosslink_descend", &ForwardingCounters::route_crosslink_descend},
+    {"route_direct_peer", &ForwardingCounters::route_direct_peer},
+    {"route_tree_down", &ForwardingCounters::route_tree_down},
+    {"route_tree_down_cross", &ForwardingCounters::route_tree_down_cross},
+    {"route_tree_up", &ForwardingCounters::route_tree_up},
+    {"ttl_exhausted_bytes", &ForwardingCounters::ttl_exhausted_bytes},
+    {"ttl_exhausted_packets", &ForwardingCounters::ttl_exhausted_packets},
+    {"warm_malformed_bytes", &ForwardingCounters::warm_malformed_bytes},
+    {"warm_malformed_packets", &ForwardingCounters::warm_malformed_packets},
+}};
+
+constexpr bool forwarding_tables_agree() {
+  for (size_t i = 0; i < kForwardingFields.size(); ++i)
+    if (kForwardingFields[i].name != kForwardingCounters[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+json forwarding_json(const routing::ForwardingCounters& c) {
+  static_assert(forwarding_tables_agree(), "kForwardingFields must follow kForwardingCounters");
+  json j = json::object();
+  for (const ForwardingField& f : kForwardingFields) j[std::string(f.name)] = c.*f.member;
+  return j;
+}
 
 const std::array<std::string_view, 6> kSparklineSeries = {
     "bytes_in", "bytes_out", "loss_rate", "mesh_size", "peer_count", "tree_depth",
@@ -38,11 +90,6 @@ json or_null(const std::optional<T>& v) {
 }  // namespace
 
 json show_status_data(const StatusSnapshot& s) {
-  json forwarding = json::object();
-  for (std::string_view name : kForwardingCounters) {
-    auto it = s.forwarding.find(std::string(name));
-    forwarding[std::string(name)] = it == s.forwarding.end() ? uint64_t{0} : it->second;
-  }
   json sparklines = json::object();
   for (std::string_view name : kSparklineSeries) {
     json series = json::array();
@@ -78,7 +125,7 @@ json show_status_data(const StatusSnapshot& s) {
       {"root", s.root},
       {"is_root", s.is_root},
       {"transport_peer_counts", std::move(tpc)},
-      {"forwarding", std::move(forwarding)},
+      {"forwarding", forwarding_json(s.forwarding)},
       {"sparklines", std::move(sparklines)},
   };
 }

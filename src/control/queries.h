@@ -2,7 +2,8 @@
 // show_connections and show_transports, built from the node's snapshot
 // structs with the reference's field names, types (ints vs floats),
 // optional-vs-null rules and key order (sorted: nlohmann's std::map).
-// Not here: collecting the snapshots (node/), JSON text (control/json_out.h).
+// Not here: collecting the snapshots (node/), JSON text (control/json_out.h),
+// the routing-layer queries (control/queries_routing.h).
 #pragma once
 
 #include <array>
@@ -12,12 +13,16 @@
 #include <vector>
 
 #include "node/snapshot.h"
+#include "proto/routing/core.h"
 
 namespace fips {
 
-// The 26 forwarding counters (show_status.forwarding, show_routing.forwarding);
-// counters missing from a snapshot's map print as 0.
+// The 26 forwarding counter names (show_status.forwarding,
+// show_routing.forwarding, show_metrics.forwarding), sorted.
 extern const std::array<std::string_view, 26> kForwardingCounters;
+// {name: value} for exactly the kForwardingCounters names, each taken from
+// the ForwardingCounters field of the same name.
+nlohmann::json forwarding_json(const routing::ForwardingCounters& c);
 // show_status.sparklines keys; a missing series prints as [].
 extern const std::array<std::string_view, 6> kSparklineSeries;
 

@@ -168,19 +168,7 @@ StatusSnapshot Daemon::status_snapshot() const {
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   s.exe_path = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "-";
   s.uptime_secs = (monotonic_ms() - started_ms_) / 1000;
-  const routing::ForwardingCounters& f = node_->forwarding();
-  const uint64_t fw[] = {f.decode_error_bytes, f.decode_error_packets, f.delivered_bytes,
-                         f.delivered_packets, f.drop_mtu_exceeded_bytes, f.drop_mtu_exceeded_packets,
-                         f.drop_no_route_bytes, f.drop_no_route_packets, f.drop_send_error_bytes,
-                         f.drop_send_error_packets, f.forwarded_bytes, f.forwarded_packets,
-                         f.originated_bytes, f.originated_packets, f.received_bytes,
-                         f.received_packets, f.route_crosslink_ascend, f.route_crosslink_descend,
-                         f.route_direct_peer, f.route_tree_down, f.route_tree_down_cross,
-                         f.route_tree_up, f.ttl_exhausted_bytes, f.ttl_exhausted_packets,
-                         f.warm_malformed_bytes, f.warm_malformed_packets};
-  static_assert(sizeof fw / sizeof fw[0] == kForwardingCounters.size());
-  for (size_t i = 0; i < kForwardingCounters.size(); ++i)
-    s.forwarding[std::string(kForwardingCounters[i])] = fw[i];
+  s.forwarding = node_->forwarding();
   for (std::string_view k : kSparklineSeries) s.sparklines[std::string(k)] = {};
   return s;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/routing/core.h"
 #include "transport/transport.h"
 
 namespace fips {
@@ -122,7 +123,7 @@ struct StatusSnapshot {
   std::string exe_path;
   uint64_t uptime_secs = 0;
   std::optional<uint64_t> estimated_mesh_size;
-  std::map<std::string, uint64_t> forwarding;  // the 26 forwarding counters
+  routing::ForwardingCounters forwarding;  // the 26 forwarding counters
   std::map<std::string, std::vector<double>> sparklines;
 };
 

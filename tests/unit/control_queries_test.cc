@@ -214,11 +214,17 @@ TEST(ControlQueries, ShowStatusGolden) {
   s.is_root = false;
   s.transport_peer_counts = {{"udp", 1}, {"tcp", 1}};
   // Only the non-zero counters: the rest must print as 0.
-  s.forwarding = {
-      {"received_packets", 58965},  {"received_bytes", 12871530},  {"delivered_packets", 40112},
-      {"delivered_bytes", 9988001}, {"originated_packets", 38020}, {"originated_bytes", 7402213},
-      {"forwarded_packets", 17501}, {"forwarded_bytes", 2923101},  {"route_direct_peer", 30110},
-      {"route_tree_up", 20001},     {"route_tree_down", 5410}};
+  s.forwarding.received_packets = 58965;
+  s.forwarding.received_bytes = 12871530;
+  s.forwarding.delivered_packets = 40112;
+  s.forwarding.delivered_bytes = 9988001;
+  s.forwarding.originated_packets = 38020;
+  s.forwarding.originated_bytes = 7402213;
+  s.forwarding.forwarded_packets = 17501;
+  s.forwarding.forwarded_bytes = 2923101;
+  s.forwarding.route_direct_peer = 30110;
+  s.forwarding.route_tree_up = 20001;
+  s.forwarding.route_tree_down = 5410;
   auto repeat = [](std::vector<double> five) {
     std::vector<double> out;
     for (int k = 0; k < 6; ++k) out.insert(out.end(), five.begin(), five.end());
