@@ -205,4 +205,25 @@ int cmd_lookup(const std::string& socket_path, const Args& args) {
   return run(socket_path, build_command_request("lookup", nlohmann::json{{"npub", *npub}}));
 }
 
+int cmd_stats(const std::string& socket_path, const Args& args) {
+  static const char* kHelp =
+      "Show metrics\n\nUsage: fipsctl stats <COMMAND>\n\nCommands:\n"
+      "  metrics  Current counter values for every metric family\n"
+      "  help     Print this message or the help of the given subcommand(s)\n\n"
+      "Options:\n  -h, --help  Print help\n";
+  if (args.empty()) {
+    std::fputs(kHelp, stderr);
+    return 2;
+  }
+  if (is_help(args[0]) || args[0] == "help") {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (args[0] != "metrics")
+    return usage_error("unrecognized subcommand '" + args[0] + "'", "fipsctl stats <COMMAND>");
+  if (args.size() > 1)
+    return usage_error("unexpected argument '" + args[1] + "' found", "fipsctl stats metrics");
+  return run(socket_path, build_query_request("show_metrics"));
+}
+
 }  // namespace fipsctl

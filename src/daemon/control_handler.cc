@@ -6,6 +6,7 @@
 
 #include "control/commands.h"
 #include "control/queries.h"
+#include "control/queries_routing.h"
 #include "daemon/daemon.h"
 #include "io/event_loop.h"
 #include "transport/tcp.h"
@@ -29,6 +30,9 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "show_connections")
     return ControlReply(show_connections_data(link.connection_snapshots(now)));
   if (c == "show_transports") return ControlReply(show_transports_data(d_.transport_snapshots()));
+  if (c == "show_tree" || c == "show_bloom" || c == "show_routing" || c == "show_cache" ||
+      c == "show_identity_cache" || c == "show_metrics")
+    return routing_query(c, now);
   if (c == "connect") return connect(req.params_ptr());
   if (c == "disconnect") return disconnect(req.params_ptr());
   if (c == "lookup") return lookup(req.params_ptr(), ticket);
@@ -67,6 +71,57 @@ ControlReply DaemonControl::disconnect(const nlohmann::json* params) {
     return Err{peer_not_found_message(p->npub)};
   d_.on_burst_end();
   return disconnect_result(p->npub);
+}
+
+// ---- routing-layer queries ----
+
+namespace {
+// Names an operator sees: config alias, else short npub of a known key.
+DisplayNames display_names(Node& node) {
+  DisplayNames names;
+  for (const auto& e : node.identity_cache().snapshot(0, 0).entries)
+    if (auto id = PeerIdentity::from_npub(e.npub)) names[e.node_addr] = id->short_npub();
+  node.link().for_each_peer([&](const Peer& p) {
+    names[p.id.node_addr()] = node.link().display_name(p.id.node_addr());
+  });
+  names[node.identity().node_addr()] = node.identity().as_peer().short_npub();
+  return names;
+}
+}  // namespace
+
+ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
+  Node& node = d_.node();
+  const uint64_t unix_now = unix_ms();
+  if (c == "show_tree") {
+    TreeQueryExtras x;
+    x.display_names = display_names(node);
+    const NodeAddr root = node.tree().root();
+    if (root == node.identity().node_addr()) x.root_npub = node.identity().npub();
+    else if (const PeerIdentity* id = node.identity_cache().peek(root)) x.root_npub = id->npub();
+    return show_tree_data(node.tree().snapshot(), x);
+  }
+  if (c == "show_bloom") {
+    const auto& t = node.tree();
+    std::optional<NodeAddr> parent;
+    if (!t.is_root()) parent = t.parent();
+    return show_bloom_data(node.bloom().snapshot(parent), display_names(node));
+  }
+  if (c == "show_cache") return show_cache_data(node.coord_cache().snapshot(now, unix_now), display_names(node));
+  if (c == "show_identity_cache")
+    return show_identity_cache_data(node.identity_cache().snapshot(now, unix_now), display_names(node));
+  if (c == "show_routing") {
+    RoutingQueryExtras x;
+    x.display_names = display_names(node);
+    x.coord_cache_entries = node.coord_cache().size();
+    x.identity_cache_entries = node.identity_cache().size();
+    x.error_signals.lookup_resp_mtu_below_floor = node.lookups().extra_counters().lookup_resp_mtu_below_floor;
+    return show_routing_data(node.lookups().snapshot(now, unix_now), node.lookups().counters(),
+                             node.forwarding(), x);
+  }
+  MetricsExtras x;
+  x.errors.lookup_resp_mtu_below_floor = node.lookups().extra_counters().lookup_resp_mtu_below_floor;
+  return show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
+                           node.bloom().counters(), node.link().counters(), x);
 }
 
 // ---- lookup (ours): discovery as a diagnostic ----

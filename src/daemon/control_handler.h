@@ -31,6 +31,7 @@ class DaemonControl : public ControlHandler {
     uint64_t deadline_ms;
   };
   std::optional<ControlReply> lookup(const nlohmann::json* params, uint64_t ticket);
+  ControlReply routing_query(const std::string& command, uint64_t now_ms);
   std::vector<PendingLookup> lookups_;
   ControlReply connect(const nlohmann::json* params);
   ControlReply disconnect(const nlohmann::json* params);

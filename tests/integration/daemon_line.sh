@@ -27,6 +27,9 @@ root_of() { ctl "$1" show status | json 'd["root"]'; }
 same_root() { [ "$(root_of a)" = "$(root_of b)" ] && [ "$(root_of b)" = "$(root_of c)" ]; }
 wait_until 15 same_root || fail "roots differ: $(root_of a) $(root_of b) $(root_of c)"
 pass "spanning tree: one root for A, B, C ($(root_of a))"
+[ "$(ctl b show tree | json 'len(d["peers"])')" = 2 ] || fail "B's show tree does not list both neighbours"
+[ "$(ctl a show tree | json 'd["root"]')" = "$(root_of a)" ] || fail "show tree root disagrees with show status"
+pass "show tree on A and B is consistent"
 
 out=""
 found() { out=$(ctl a lookup "$(npub c)" 2>&1) && echo "$out" | grep -q '"coords"'; }
