@@ -216,9 +216,11 @@ void TunDevice::on_readable() {
   if (delivered) sink_.on_tun_burst_end();
 }
 
+ssize_t TunDevice::sys_write(int fd, const uint8_t* data, size_t len) { return ::write(fd, data, len); }
+
 int TunDevice::write_now(PacketBuf& pkt) {
   for (;;) {
-    const ssize_t n = ::write(fd_.get(), pkt.data(), pkt.size());
+    const ssize_t n = sys_write(fd_.get(), pkt.data(), pkt.size());
     if (n >= 0) {
       ++counters_.tx_packets;
       counters_.tx_bytes += pkt.size();

@@ -21,6 +21,8 @@
 // IPv6 on such a link and the reference fails later with a netlink error).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -77,7 +79,7 @@ class TunDevice {
   static constexpr uint32_t kMainTable = 254;
 
   TunDevice(EventLoop& loop, BufferPool& pool, TunSink& sink, TunOptions opts = {});
-  ~TunDevice();
+  virtual ~TunDevice();
   TunDevice(const TunDevice&) = delete;
   TunDevice& operator=(const TunDevice&) = delete;
 
@@ -98,6 +100,10 @@ class TunDevice {
   [[nodiscard]] int fd() const { return fd_.get(); }
   [[nodiscard]] size_t queued() const { return q_len_; }
   [[nodiscard]] const TunCounters& counters() const { return counters_; }
+
+ protected:
+  // The write(2) call; a test seam (a subclass can simulate EAGAIN).
+  virtual ssize_t sys_write(int fd, const uint8_t* data, size_t len);
 
  private:
   void on_event(uint32_t events);

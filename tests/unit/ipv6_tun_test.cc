@@ -253,6 +253,68 @@ TEST(Ipv6TunRoot, ExistingInterfaceIsReplacedAndOnlyOurOwnIsDeleted) {
   if (!err.empty()) GTEST_SKIP() << err;
 }
 
+// A device whose write(2) can be made to say EAGAIN, to drive the ring.
+struct BlockingTun : TunDevice {
+  using TunDevice::TunDevice;
+  bool block = false;
+  ssize_t sys_write(int fd, const uint8_t* data, size_t len) override {
+    if (block) {
+      errno = EAGAIN;
+      return -1;
+    }
+    return TunDevice::sys_write(fd, data, len);
+  }
+};
+
+TEST(Ipv6TunRoot, WritesWaitInABoundedRingUntilWritable) {
+  if (auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  auto err = in_fresh_netns([] {
+    bring_lo_up();
+    EventLoop loop;
+    BufferPool pool(16, 2048, 128);
+    CaptureSink sink;
+    TunOptions opts;
+    opts.write_queue = 3;
+    BlockingTun tun(loop, pool, sink, opts);
+    TunConfig cfg;
+    cfg.name = "fipst3";
+    const FipsAddress me = Identity::generate().address();
+    auto r = tun.start(cfg, me);
+    ASSERT_TRUE(r.ok()) << r.error();
+    const int us = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in6 any{};
+    any.sin6_family = AF_INET6;
+    ASSERT_EQ(bind(us, reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+    socklen_t alen = sizeof any;
+    ASSERT_EQ(getsockname(us, reinterpret_cast<sockaddr*>(&any), &alen), 0);
+    const A16 remote = test6::addr("fd00::99");
+
+    tun.block = true;
+    for (uint8_t i = 0; i < 3; ++i)
+      EXPECT_TRUE(tun.write(to_buf(pool, udp(remote, me.bytes, {i}, 7, ntohs(any.sin6_port)))));
+    EXPECT_EQ(tun.queued(), 3u);
+    EXPECT_FALSE(tun.write(to_buf(pool, udp(remote, me.bytes, {9}, 7, ntohs(any.sin6_port)))));
+    EXPECT_EQ(tun.counters().tx_queue_full, 1u);
+    EXPECT_EQ(tun.counters().tx_blocked, 1u);
+    loop.run_once(0);  // EPOLLOUT fires, the write still says EAGAIN
+    EXPECT_EQ(tun.queued(), 3u);
+    tun.block = false;
+    ASSERT_TRUE(wait_for(loop, [&] { return tun.queued() == 0; }));
+    EXPECT_EQ(tun.counters().tx_packets, 3u);
+    timeval tv{2, 0};
+    setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    for (uint8_t i = 0; i < 3; ++i) {  // in order
+      uint8_t b = 0xFF;
+      ASSERT_EQ(recv(us, &b, 1, 0), 1);
+      EXPECT_EQ(b, i);
+    }
+    close(us);
+    tun.stop();
+    EXPECT_EQ(pool.available(), pool.total());
+  });
+  if (!err.empty()) GTEST_SKIP() << err;
+}
+
 TEST(Ipv6TunRoot, ClearErrorsWithoutCapNetAdminOrWithIpv6Disabled) {
   if (auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
   auto err = in_fresh_netns([] {
