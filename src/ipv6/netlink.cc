@@ -57,7 +57,7 @@ NlResult<Rtnl> Rtnl::open() {
   return r;
 }
 
-NlResult<void> Rtnl::transact(void* msg, const char* what) {
+NlResult<void> Rtnl::transact(void* msg, const char* what, int (*cb)(const nlmsghdr*, void*), void* data) {
   auto* nlh = static_cast<nlmsghdr*>(msg);
   nlh->nlmsg_seq = ++seq_;
   if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return Err{nl_err(errno, what)};
@@ -68,7 +68,7 @@ NlResult<void> Rtnl::transact(void* msg, const char* what) {
       if (errno == EINTR) continue;
       return Err{nl_err(errno, what)};
     }
-    const int r = mnl_cb_run(buf, static_cast<size_t>(n), seq_, portid_, nullptr, nullptr);
+    const int r = mnl_cb_run(buf, static_cast<size_t>(n), seq_, portid_, cb, data);
     if (r == MNL_CB_ERROR) return Err{nl_err(errno, what)};
     if (r == MNL_CB_STOP) return {};
     // MNL_CB_OK: the ACK has not arrived yet (nothing else is expected).
@@ -130,6 +130,24 @@ NlResult<void> Rtnl::add_route6(uint32_t ifindex, std::span<const uint8_t, 16> d
   mnl_attr_put(nlh, RTA_DST, 16, dst.data());
   mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
   return transact(nlh, "RTM_NEWROUTE");
+}
+
+NlResult<uint8_t> Rtnl::route6_type(std::span<const uint8_t, 16> addr) {
+  alignas(nlmsghdr) uint8_t buf[kBufSize];
+  nlmsghdr* nlh = put_header(buf, RTM_GETROUTE, 0);
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET6;
+  rtm->rtm_dst_len = 128;
+  mnl_attr_put(nlh, RTA_DST, 16, addr.data());
+  int type = -1;
+  auto on_route = [](const nlmsghdr* m, void* out) -> int {
+    if (m->nlmsg_type == RTM_NEWROUTE && m->nlmsg_len >= NLMSG_LENGTH(sizeof(rtmsg)))
+      *static_cast<int*>(out) = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m))->rtm_type;
+    return MNL_CB_OK;
+  };
+  FIPS_TRY(transact(nlh, "RTM_GETROUTE", on_route, &type));
+  if (type < 0) return Err{NetlinkError{ENOENT, "RTM_GETROUTE: no route in the answer"}};
+  return static_cast<uint8_t>(type);
 }
 
 NlResult<void> Rtnl::add_rule6(std::span<const uint8_t, 16> dst, uint8_t dst_len, uint32_t table,

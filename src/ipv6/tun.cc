@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -140,6 +141,16 @@ Result<void, std::string> TunDevice::configure(const FipsAddress& addr) {
   FIPS_TRY(step(nl->set_link_mtu(ifindex_, mtu_), "set mtu " + std::to_string(mtu_)));
   FIPS_TRY(step(nl->set_link_up(ifindex_), "set link up"));
   FIPS_TRY(step(nl->add_route6(ifindex_, kFd00, 8), "add route fd00::/8"));
+  // The kernel installs the local route for the new address from a work
+  // item a moment after the link comes up; until then packets to our own
+  // address are dropped. Wait (bounded) so "active" means usable.
+  bool local = false;
+  for (int i = 0; i < 200 && !local; ++i) {
+    auto t = nl->route6_type(addr.bytes);
+    local = t && *t == RTN_LOCAL;
+    if (!local) ::usleep(5000);
+  }
+  if (!local) LOG_WARN("tun %s: local route for %s not installed after 1 s", name_.c_str(), addr.str().c_str());
   if (opts_.add_rule) {
     // Keeps fd00::/8 in the main table ahead of catch-all rules of other
     // routing software; usually already present from an earlier run.
@@ -183,7 +194,8 @@ void TunDevice::on_event(uint32_t events) {
 
 void TunDevice::on_readable() {
   bool delivered = false;
-  for (size_t i = 0; i < opts_.read_batch && fd_; ++i) {
+  size_t n_read = 0;
+  while (n_read < opts_.read_batch && fd_) {
     PacketBuf buf;
     if (pool_.available() > 0) buf = pool_.acquire();
     uint8_t* dst = scratch_.get();
@@ -195,13 +207,22 @@ void TunDevice::on_readable() {
     }
     const ssize_t n = ::read(fd_.get(), dst, room);
     if (n < 0) {
-      if (errno == EINTR) {
-        --i;
-        continue;
+      const int err = errno;
+      if (err == EINTR) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) break;
+      ++counters_.rx_errors;
+      if (err == EBADFD || err == ENODEV) {
+        // The interface was deleted under us: the fd stays readable with an
+        // error forever, so stop polling it instead of spinning.
+        LOG_WARN("tun: %s went away (%s); IPv6 adapter stopped", name_.c_str(), std::strerror(err));
+        if (registered_) loop_.remove(fd_.get());
+        registered_ = false;
+        ifindex_ = 0;
+        state_ = TunState::kFailed;
       }
-      if (errno != EAGAIN && errno != EWOULDBLOCK) ++counters_.rx_errors;
       break;
     }
+    ++n_read;
     if (n == 0) continue;
     ++counters_.rx_packets;
     counters_.rx_bytes += static_cast<uint64_t>(n);

@@ -247,6 +247,14 @@ TEST(Ipv6TunRoot, ExistingInterfaceIsReplacedAndOnlyOurOwnIsDeleted) {
     EXPECT_EQ(if_nametoindex("fipst1"), second.ifindex());
     first.stop();  // its interface is gone already; must not delete the new one
     EXPECT_EQ(if_nametoindex("fipst1"), second.ifindex());
+    // Deleted from outside: the device notices, stops polling, reports failed.
+    int st = 0;
+    sh("ip link del fipst1", &st);
+    ASSERT_EQ(st, 0);
+    for (int i = 0; i < 5; ++i) loop.run_once(20);
+    EXPECT_EQ(second.state(), TunState::kFailed);
+    EXPECT_EQ(second.counters().rx_errors, 1u);
+    EXPECT_FALSE(second.write(PacketBuf{}));
     second.stop();
     EXPECT_EQ(if_nametoindex("fipst1"), 0u);
   });
@@ -305,7 +313,7 @@ TEST(Ipv6TunRoot, WritesWaitInABoundedRingUntilWritable) {
     setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     for (uint8_t i = 0; i < 3; ++i) {  // in order
       uint8_t b = 0xFF;
-      ASSERT_EQ(recv(us, &b, 1, 0), 1);
+      ASSERT_EQ(recv(us, &b, 1, 0), 1) << "Ip6InAddrErrors " << snmp6()["Ip6InAddrErrors"];
       EXPECT_EQ(b, i);
     }
     close(us);
