@@ -18,7 +18,9 @@ std::span<const uint8_t, 16> dst_of(const PacketBuf& p) {
 std::span<const uint8_t, 16> src_of(const PacketBuf& p) {
   return std::span<const uint8_t, 16>(p.data() + 8, 16);
 }
-MutByteSpan whole(PacketBuf& p) { return {p.base(), p.capacity()}; }
+MutByteSpan whole(PacketBuf& p) {
+  return {p.base(), p.capacity()};
+}
 // Points pkt at `view`, a subspan of its own buffer.
 void adopt(PacketBuf& pkt, MutByteSpan view) {
   (void)pkt.set(static_cast<size_t>(view.data() - pkt.base()), view.size());
@@ -71,7 +73,8 @@ bool Ipv6Adapter::make_dest_unreachable(PacketBuf& pkt) {
 
 TunDecision Ipv6Adapter::reply_dest_unreachable(PacketBuf&& pkt, TunDrop if_suppressed) {
   const bool allowed = should_send_icmp_error(pkt.span());
-  if (!make_dest_unreachable(pkt)) return drop(std::move(pkt), allowed ? TunDrop::kNoHeadroom : if_suppressed);
+  if (!make_dest_unreachable(pkt))
+    return drop(std::move(pkt), allowed ? TunDrop::kNoHeadroom : if_suppressed);
   TunDecision d;
   d.action = TunAction::kReply;
   d.pkt = std::move(pkt);
@@ -202,7 +205,8 @@ MeshDecision Ipv6Adapter::on_mesh_packet(const NodeAddr& src, PacketBuf&& shim, 
     ++counters_.ce_received;
     if (mark_ecn_ce(pkt.span())) ++counters_.ce_marked;
   }
-  if (clamp_tcp_mss(pkt.span(), flow_mss(src_fips.bytes)) == MssClamp::kClamped) ++counters_.mss_clamped_in;
+  if (clamp_tcp_mss(pkt.span(), flow_mss(src_fips.bytes)) == MssClamp::kClamped)
+    ++counters_.mss_clamped_in;
   ++counters_.delivered;
   return out;
 }

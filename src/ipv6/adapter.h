@@ -116,16 +116,16 @@ struct MeshDecision {
 struct AdapterCounters {
   uint64_t tun_packets = 0;
   uint64_t not_ipv6 = 0;
-  uint64_t not_for_mesh = 0;       // non-fd destination (DU sent or suppressed)
+  uint64_t not_for_mesh = 0;  // non-fd destination (DU sent or suppressed)
   uint64_t hairpin = 0;
-  uint64_t mss_clamped_out = 0;    // TUN -> mesh
+  uint64_t mss_clamped_out = 0;  // TUN -> mesh
   uint64_t ptb_sent = 0;
-  uint64_t ptb_global = 0;         // oversize vs effective MTU
-  uint64_t ptb_path = 0;           // oversize vs the session's path MTU
+  uint64_t ptb_global = 0;  // oversize vs effective MTU
+  uint64_t ptb_path = 0;    // oversize vs the session's path MTU
   uint64_t ptb_rate_limited = 0;
   uint64_t ptb_refused = 0;
-  uint64_t du_sent = 0;            // all Destination Unreachables built
-  uint64_t du_suppressed = 0;      // should_send_icmp_error said no
+  uint64_t du_sent = 0;        // all Destination Unreachables built
+  uint64_t du_suppressed = 0;  // should_send_icmp_error said no
   uint64_t identity_miss = 0;
   uint64_t no_headroom = 0;
   uint64_t bad_packet = 0;
@@ -135,9 +135,9 @@ struct AdapterCounters {
   uint64_t mesh_packets = 0;
   uint64_t mesh_bad_shim = 0;
   uint64_t mesh_no_headroom = 0;
-  uint64_t ce_received = 0;        // congestion.ce_received
-  uint64_t ce_marked = 0;          // of those, ECN-capable and marked CE
-  uint64_t mss_clamped_in = 0;     // mesh -> TUN
+  uint64_t ce_received = 0;     // congestion.ce_received
+  uint64_t ce_marked = 0;       // of those, ECN-capable and marked CE
+  uint64_t mss_clamped_in = 0;  // mesh -> TUN
   uint64_t delivered = 0;
 };
 

@@ -39,10 +39,14 @@ uint64_t pseudo_header_sum(ByteSpan packet40, uint32_t len, uint8_t next_header)
 
 size_t l4_checksum_offset(uint8_t next_header) {
   switch (next_header) {
-    case kNextHeaderTcp: return 16;
-    case kNextHeaderUdp: return 6;
-    case kNextHeaderIcmpv6: return 2;
-    default: return SIZE_MAX;
+    case kNextHeaderTcp:
+      return 16;
+    case kNextHeaderUdp:
+      return 6;
+    case kNextHeaderIcmpv6:
+      return 2;
+    default:
+      return SIZE_MAX;
   }
 }
 
@@ -51,7 +55,9 @@ uint32_t compute_l4_checksum(ByteSpan p) {
   if (len == 0) return kNoChecksum;
   const uint8_t nh = p[6];
   const size_t off = l4_checksum_offset(nh);
-  const size_t min_hdr = nh == kNextHeaderTcp ? kTcpHeaderMin : nh == kNextHeaderUdp ? kUdpHeaderSize : 4;
+  const size_t min_hdr = nh == kNextHeaderTcp   ? kTcpHeaderMin
+                         : nh == kNextHeaderUdp ? kUdpHeaderSize
+                                                : 4;
   if (off == SIZE_MAX || len < min_hdr) return kNoChecksum;
   ByteSpan seg = p.subspan(kIpv6HeaderSize, len);
   uint64_t sum = pseudo_header_sum(p, static_cast<uint32_t>(len), nh);

@@ -20,7 +20,8 @@ namespace fips::ipv6 {
 [[nodiscard]] uint16_t csum_fold(uint64_t sum);
 // Sum of the IPv6 pseudo-header: src and dst (packet bytes 8..40), the
 // 32-bit upper-layer length and the next-header value.
-[[nodiscard]] uint64_t pseudo_header_sum(ByteSpan packet40, uint32_t upper_len, uint8_t next_header);
+[[nodiscard]] uint64_t pseudo_header_sum(ByteSpan packet40, uint32_t upper_len,
+                                         uint8_t next_header);
 
 // Checksum field offset inside the upper-layer header: TCP 16, UDP 6,
 // ICMPv6 2; SIZE_MAX for other protocols.

@@ -22,9 +22,11 @@ bool is_icmp_error(ByteSpan p) {
 
 // Refusals of the Packet Too Big builder.
 WireStatus check_ptb(ByteSpan p) {
-  if (p.size() < kIpv6HeaderSize) return wire_err(WireErr::kTruncated, "ipv6_header", kIpv6HeaderSize, p.size());
+  if (p.size() < kIpv6HeaderSize)
+    return wire_err(WireErr::kTruncated, "ipv6_header", kIpv6HeaderSize, p.size());
   if ((p[0] >> 4) != 6) return wire_err(WireErr::kBadVersion, "ip_version", 6, p[0] >> 4);
-  if (is_unspecified(p.data() + kSrc) || p[kSrc] == 0xFF) return wire_err(WireErr::kBadValue, "src_addr");
+  if (is_unspecified(p.data() + kSrc) || p[kSrc] == 0xFF)
+    return wire_err(WireErr::kBadValue, "src_addr");
   if (is_icmp_error(p)) return wire_err(WireErr::kBadValue, "icmp_error");
   return {};
 }
@@ -59,12 +61,15 @@ void write_error(uint8_t* hdr, size_t quote_len, uint8_t type, uint8_t code, uin
   icmp[3] = static_cast<uint8_t>(c);
 }
 
-size_t quote_len(size_t n) { return n < kIcmpMaxQuote ? n : kIcmpMaxQuote; }
+size_t quote_len(size_t n) {
+  return n < kIcmpMaxQuote ? n : kIcmpMaxQuote;
+}
 
 WireResult<MutByteSpan> in_place(MutByteSpan buf, size_t offset, size_t len) {
   if (offset > buf.size() || len > buf.size() - offset)
     return wire_err(WireErr::kTruncated, "icmp_original", offset + len, buf.size());
-  if (offset < kIcmpErrorOverhead) return wire_err(WireErr::kNoSpace, "icmp_headroom", kIcmpErrorOverhead, offset);
+  if (offset < kIcmpErrorOverhead)
+    return wire_err(WireErr::kNoSpace, "icmp_headroom", kIcmpErrorOverhead, offset);
   return buf.subspan(offset - kIcmpErrorOverhead, icmp_error_size(len));
 }
 }  // namespace
@@ -76,14 +81,16 @@ bool should_send_icmp_error(ByteSpan p) {
   return !is_icmp_error(p);
 }
 
-WireResult<size_t> build_dest_unreachable(ByteSpan original, Addr our_addr, MutByteSpan out, uint8_t code) {
+WireResult<size_t> build_dest_unreachable(ByteSpan original, Addr our_addr, MutByteSpan out,
+                                          uint8_t code) {
   if (original.size() < kIpv6HeaderSize)
     return wire_err(WireErr::kTruncated, "ipv6_header", kIpv6HeaderSize, original.size());
   const size_t n = icmp_error_size(original.size());
   if (out.size() < n) return wire_err(WireErr::kNoSpace, "icmp_out", n, out.size());
   const size_t q = quote_len(original.size());
   std::memcpy(out.data() + kIcmpErrorOverhead, original.data(), q);
-  write_error(out.data(), q, kIcmpDestUnreachable, code, 0, our_addr.data(), original.data() + kSrc);
+  write_error(out.data(), q, kIcmpDestUnreachable, code, 0, our_addr.data(),
+              original.data() + kSrc);
   return n;
 }
 
@@ -103,13 +110,16 @@ WireResult<MutByteSpan> dest_unreachable_in_place(MutByteSpan buf, size_t offset
                                                   Addr our_addr, uint8_t code) {
   auto r = in_place(buf, offset, len);
   if (!r) return r;
-  if (len < kIpv6HeaderSize) return wire_err(WireErr::kTruncated, "ipv6_header", kIpv6HeaderSize, len);
+  if (len < kIpv6HeaderSize)
+    return wire_err(WireErr::kTruncated, "ipv6_header", kIpv6HeaderSize, len);
   const uint8_t* orig = buf.data() + offset;
-  write_error(r->data(), quote_len(len), kIcmpDestUnreachable, code, 0, our_addr.data(), orig + kSrc);
+  write_error(r->data(), quote_len(len), kIcmpDestUnreachable, code, 0, our_addr.data(),
+              orig + kSrc);
   return r;
 }
 
-WireResult<MutByteSpan> packet_too_big_in_place(MutByteSpan buf, size_t offset, size_t len, uint32_t mtu) {
+WireResult<MutByteSpan> packet_too_big_in_place(MutByteSpan buf, size_t offset, size_t len,
+                                                uint32_t mtu) {
   auto r = in_place(buf, offset, len);
   if (!r) return r;
   FIPS_TRY(check_ptb(ByteSpan(buf.data() + offset, len)));

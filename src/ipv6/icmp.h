@@ -58,10 +58,10 @@ inline constexpr size_t kIcmpErrorOverhead = kIpv6HeaderSize + kIcmpHeaderSize; 
 // of it, quoting it where it lies, so nothing is copied; returns
 // buf.subspan(offset - 48, icmp_error_size(len)). Same refusals as above.
 [[nodiscard]] WireResult<MutByteSpan> dest_unreachable_in_place(MutByteSpan buf, size_t offset,
-                                                               size_t len, Addr our_addr,
-                                                               uint8_t code = kIcmpCodeNoRoute);
+                                                                size_t len, Addr our_addr,
+                                                                uint8_t code = kIcmpCodeNoRoute);
 [[nodiscard]] WireResult<MutByteSpan> packet_too_big_in_place(MutByteSpan buf, size_t offset,
-                                                             size_t len, uint32_t mtu);
+                                                              size_t len, uint32_t mtu);
 
 // Packet Too Big limiter: at most one PTB per original source address per
 // 100 ms; a send is recorded before the builder runs (so a refused build

@@ -39,8 +39,9 @@ inline constexpr size_t kPtbLimiterCapacity = 4096;
 
 // Largest IPv6 packet a path of transport_mtu wire bytes carries (saturating).
 constexpr uint16_t effective_ipv6_mtu(uint16_t transport_mtu) {
-  return transport_mtu > kFipsIpv6Overhead ? static_cast<uint16_t>(transport_mtu - kFipsIpv6Overhead)
-                                           : uint16_t{0};
+  return transport_mtu > kFipsIpv6Overhead
+             ? static_cast<uint16_t>(transport_mtu - kFipsIpv6Overhead)
+             : uint16_t{0};
 }
 // Largest TCP MSS such a path admits: effective MTU - 40 (IPv6) - 20 (TCP),
 // saturating; 0 means not one payload byte fits (transport_mtu <= 137).

@@ -51,13 +51,15 @@ NlResult<Rtnl> Rtnl::open() {
   Rtnl r;
   r.sock_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
   if (!r.sock_) return Err{nl_err(errno, "netlink socket")};
-  if (mnl_socket_bind(r.sock_, 0, MNL_SOCKET_AUTOPID) < 0) return Err{nl_err(errno, "netlink bind")};
+  if (mnl_socket_bind(r.sock_, 0, MNL_SOCKET_AUTOPID) < 0)
+    return Err{nl_err(errno, "netlink bind")};
   r.portid_ = mnl_socket_get_portid(r.sock_);
   r.seq_ = static_cast<uint32_t>(time(nullptr));
   return r;
 }
 
-NlResult<void> Rtnl::transact(void* msg, const char* what, int (*cb)(const nlmsghdr*, void*), void* data) {
+NlResult<void> Rtnl::transact(void* msg, const char* what, int (*cb)(const nlmsghdr*, void*),
+                              void* data) {
   auto* nlh = static_cast<nlmsghdr*>(msg);
   nlh->nlmsg_seq = ++seq_;
   if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return Err{nl_err(errno, what)};
@@ -105,7 +107,8 @@ NlResult<void> Rtnl::set_link_up(uint32_t ifindex) {
   return transact(nlh, "RTM_NEWLINK up");
 }
 
-NlResult<void> Rtnl::add_address6(uint32_t ifindex, std::span<const uint8_t, 16> addr, uint8_t prefix_len) {
+NlResult<void> Rtnl::add_address6(uint32_t ifindex, std::span<const uint8_t, 16> addr,
+                                  uint8_t prefix_len) {
   alignas(nlmsghdr) uint8_t buf[kBufSize];
   nlmsghdr* nlh = put_header(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
@@ -117,7 +120,8 @@ NlResult<void> Rtnl::add_address6(uint32_t ifindex, std::span<const uint8_t, 16>
   return transact(nlh, "RTM_NEWADDR");
 }
 
-NlResult<void> Rtnl::add_route6(uint32_t ifindex, std::span<const uint8_t, 16> dst, uint8_t dst_len) {
+NlResult<void> Rtnl::add_route6(uint32_t ifindex, std::span<const uint8_t, 16> dst,
+                                uint8_t dst_len) {
   alignas(nlmsghdr) uint8_t buf[kBufSize];
   nlmsghdr* nlh = put_header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
   auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));

@@ -43,20 +43,20 @@ class Rtnl {
   [[nodiscard]] NlResult<void> set_link_up(uint32_t ifindex);
   // ip -6 addr add addr/prefix_len dev ifindex (NLM_F_CREATE|NLM_F_EXCL).
   [[nodiscard]] NlResult<void> add_address6(uint32_t ifindex, std::span<const uint8_t, 16> addr,
-                                           uint8_t prefix_len);
+                                            uint8_t prefix_len);
   // ip -6 route add dst/dst_len dev ifindex (main table, NLM_F_EXCL).
   [[nodiscard]] NlResult<void> add_route6(uint32_t ifindex, std::span<const uint8_t, 16> dst,
-                                         uint8_t dst_len);
+                                          uint8_t dst_len);
   // ip -6 route get addr: the route type (RTN_LOCAL, RTN_UNICAST, ...).
   [[nodiscard]] NlResult<uint8_t> route6_type(std::span<const uint8_t, 16> addr);
   // ip -6 rule add to dst/dst_len lookup table priority prio.
   [[nodiscard]] NlResult<void> add_rule6(std::span<const uint8_t, 16> dst, uint8_t dst_len,
-                                        uint32_t table, uint32_t priority);
+                                         uint32_t table, uint32_t priority);
 
  private:
   // Sends nlh and waits for the ACK; other replies go to cb(nlh, data).
-  NlResult<void> transact(void* nlh, const char* what, int (*cb)(const ::nlmsghdr*, void*) = nullptr,
-                          void* data = nullptr);
+  NlResult<void> transact(void* nlh, const char* what,
+                          int (*cb)(const ::nlmsghdr*, void*) = nullptr, void* data = nullptr);
   mnl_socket* sock_ = nullptr;
   uint32_t portid_ = 0;
   uint32_t seq_ = 0;

@@ -63,8 +63,10 @@ PendingQueue::Admit PendingQueue::push(const NodeAddr& dest, PacketBuf&& pkt, ui
   slab_[s].next = kNil;
   ++packets_;
   Fifo& q = dests_.value(d);
-  if (q.tail == kNil) q.head = s;
-  else slab_[q.tail].next = s;
+  if (q.tail == kNil)
+    q.head = s;
+  else
+    slab_[q.tail].next = s;
   q.tail = s;
   ++q.count;
   ++counters_.queued;

@@ -38,11 +38,11 @@ struct PendingLimits {
 
 struct PendingCounters {
   uint64_t queued = 0;
-  uint64_t dropped_oldest = 0;         // evicted to make room (per-dest or total bound)
-  uint64_t refused_destinations = 0;   // new destination over max_destinations
-  uint64_t refused_full = 0;           // total bound reached, nothing of dest's to evict
-  uint64_t flushed = 0;                // handed to a flush callback
-  uint64_t discarded = 0;              // dropped by discard()/clear() or after a failed flush send
+  uint64_t dropped_oldest = 0;        // evicted to make room (per-dest or total bound)
+  uint64_t refused_destinations = 0;  // new destination over max_destinations
+  uint64_t refused_full = 0;          // total bound reached, nothing of dest's to evict
+  uint64_t flushed = 0;               // handed to a flush callback
+  uint64_t discarded = 0;             // dropped by discard()/clear() or after a failed flush send
 };
 
 class PendingQueue {
@@ -64,7 +64,9 @@ class PendingQueue {
   size_t discard(const NodeAddr& dest);
   void clear();
 
-  [[nodiscard]] bool contains(const NodeAddr& dest) const { return dests_.find(dest) != Table::kNil; }
+  [[nodiscard]] bool contains(const NodeAddr& dest) const {
+    return dests_.find(dest) != Table::kNil;
+  }
   [[nodiscard]] size_t queued(const NodeAddr& dest) const;
   [[nodiscard]] size_t destinations() const { return dests_.size(); }
   [[nodiscard]] size_t packets() const { return packets_; }

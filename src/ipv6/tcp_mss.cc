@@ -13,7 +13,9 @@ constexpr uint8_t kOptMss = 2;
 constexpr uint8_t kOptMssLen = 4;
 constexpr uint8_t kFlagSyn = 0x02;
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+uint16_t be16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 void put_be16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
   p[1] = static_cast<uint8_t>(v);
@@ -34,7 +36,8 @@ void rewrite_u16(uint8_t* seg, size_t pos, uint16_t value) {
 }  // namespace
 
 MssClamp clamp_tcp_mss(MutByteSpan p, uint16_t max_mss) {
-  if (p.size() < kIpv6HeaderSize || (p[0] >> 4) != 6 || p[6] != kNextHeaderTcp) return MssClamp::kNotSyn;
+  if (p.size() < kIpv6HeaderSize || (p[0] >> 4) != 6 || p[6] != kNextHeaderTcp)
+    return MssClamp::kNotSyn;
   if (p.size() < kIpv6HeaderSize + kTcpHeaderMin) return MssClamp::kNotSyn;
   uint8_t* tcp = p.data() + kIpv6HeaderSize;
   const size_t seg_len = p.size() - kIpv6HeaderSize;
@@ -63,7 +66,8 @@ MssClamp clamp_tcp_mss(MutByteSpan p, uint16_t max_mss) {
   return MssClamp::kNoMss;
 }
 
-uint16_t per_flow_max_mss(std::span<const uint8_t, 16> addr, uint16_t global_max_mss, PathMtuFn path_mtu) {
+uint16_t per_flow_max_mss(std::span<const uint8_t, 16> addr, uint16_t global_max_mss,
+                          PathMtuFn path_mtu) {
   const uint16_t fallback = std::min(global_max_mss, kConservativeMss);
   if (addr[0] != 0xFD) return fallback;
   const std::optional<uint16_t> mtu = path_mtu(addr);

@@ -21,9 +21,13 @@ namespace fips::ipv6 {
 namespace {
 constexpr std::array<uint8_t, 16> kFd00{0xFD};
 
-std::string errno_text(const std::string& step, int err) { return step + ": " + std::strerror(err); }
+std::string errno_text(const std::string& step, int err) {
+  return step + ": " + std::strerror(err);
+}
 
-bool is_permission(int err) { return err == EPERM || err == EACCES; }
+bool is_permission(int err) {
+  return err == EPERM || err == EACCES;
+}
 
 std::string permission_hint(const std::string& step, int err) {
   return errno_text(step, err) + " (creating the TUN interface needs root or CAP_NET_ADMIN)";
@@ -40,10 +44,14 @@ bool valid_ifname(const std::string& n) {
 
 std::string_view tun_state_name(TunState s) {
   switch (s) {
-    case TunState::kDisabled: return "disabled";
-    case TunState::kConfigured: return "configured";
-    case TunState::kActive: return "active";
-    case TunState::kFailed: return "failed";
+    case TunState::kDisabled:
+      return "disabled";
+    case TunState::kConfigured:
+      return "configured";
+    case TunState::kActive:
+      return "active";
+    case TunState::kFailed:
+      return "failed";
   }
   return "failed";
 }
@@ -61,7 +69,9 @@ TunDevice::TunDevice(EventLoop& loop, BufferPool& pool, TunSink& sink, TunOption
   if (opts_.write_queue == 0) opts_.write_queue = 1;
 }
 
-TunDevice::~TunDevice() { stop(); }
+TunDevice::~TunDevice() {
+  stop();
+}
 
 Result<void, std::string> TunDevice::start(const TunConfig& cfg, const FipsAddress& addr) {
   if (state_ == TunState::kActive) return Err{std::string("tun already started")};
@@ -71,7 +81,8 @@ Result<void, std::string> TunDevice::start(const TunConfig& cfg, const FipsAddre
     return Err{std::move(msg)};
   };
   if (!valid_ifname(cfg.name))
-    return fail("tun.name '" + cfg.name + "' is not a valid interface name (1-15 characters, no '/', ':' or spaces)");
+    return fail("tun.name '" + cfg.name +
+                "' is not a valid interface name (1-15 characters, no '/', ':' or spaces)");
   if (cfg.mtu < 1280)
     return fail("tun.mtu " + std::to_string(cfg.mtu) +
                 " is below the IPv6 minimum of 1280 (the kernel disables IPv6 on such a link)");
@@ -86,8 +97,11 @@ Result<void, std::string> TunDevice::start(const TunConfig& cfg, const FipsAddre
     auto nl = Rtnl::open();
     if (nl) {
       auto r = nl->delete_link(old);
-      if (!r) LOG_DEBUG("tun: deleting existing interface %s failed: %s", cfg.name.c_str(), r.error().what.c_str());
-      else LOG_DEBUG("tun: deleted existing interface %s", cfg.name.c_str());
+      if (!r)
+        LOG_DEBUG("tun: deleting existing interface %s failed: %s", cfg.name.c_str(),
+                  r.error().what.c_str());
+      else
+        LOG_DEBUG("tun: deleted existing interface %s", cfg.name.c_str());
     }
   }
 
@@ -150,7 +164,9 @@ Result<void, std::string> TunDevice::configure(const FipsAddress& addr) {
     local = t && *t == RTN_LOCAL;
     if (!local) ::usleep(5000);
   }
-  if (!local) LOG_WARN("tun %s: local route for %s not installed after 1 s", name_.c_str(), addr.str().c_str());
+  if (!local)
+    LOG_WARN("tun %s: local route for %s not installed after 1 s", name_.c_str(),
+             addr.str().c_str());
   if (opts_.add_rule) {
     // Keeps fd00::/8 in the main table ahead of catch-all rules of other
     // routing software; usually already present from an earlier run.
@@ -237,7 +253,9 @@ void TunDevice::on_readable() {
   if (delivered) sink_.on_tun_burst_end();
 }
 
-ssize_t TunDevice::sys_write(int fd, const uint8_t* data, size_t len) { return ::write(fd, data, len); }
+ssize_t TunDevice::sys_write(int fd, const uint8_t* data, size_t len) {
+  return ::write(fd, data, len);
+}
 
 int TunDevice::write_now(PacketBuf& pkt) {
   for (;;) {

@@ -59,17 +59,17 @@ struct TunCounters {
   uint64_t rx_pool_exhausted = 0;  // packet read into scratch and dropped
   uint64_t tx_packets = 0;
   uint64_t tx_bytes = 0;
-  uint64_t tx_errors = 0;       // write() refused the packet (dropped)
-  uint64_t tx_queue_full = 0;   // ring full (dropped)
-  uint64_t tx_not_active = 0;   // write() while not active (dropped)
-  uint64_t tx_blocked = 0;      // times the fd said EAGAIN
+  uint64_t tx_errors = 0;      // write() refused the packet (dropped)
+  uint64_t tx_queue_full = 0;  // ring full (dropped)
+  uint64_t tx_not_active = 0;  // write() while not active (dropped)
+  uint64_t tx_blocked = 0;     // times the fd said EAGAIN
 };
 
 struct TunOptions {
-  size_t headroom = 128;    // where reads place the packet (>= kMinHeadroom)
-  size_t read_batch = 64;   // packets per readiness event, then yield
+  size_t headroom = 128;   // where reads place the packet (>= kMinHeadroom)
+  size_t read_batch = 64;  // packets per readiness event, then yield
   size_t write_queue = 1024;
-  bool add_rule = true;     // ip -6 rule to fd00::/8 lookup main prio 5265
+  bool add_rule = true;  // ip -6 rule to fd00::/8 lookup main prio 5265
 };
 
 class TunDevice {

@@ -135,7 +135,6 @@ TEST(Allocation, BloomStateSteadyStateAllocatesNothing) {
   EXPECT_EQ(g_allocs.load(), 0u) << "heap allocations in the bloom steady state";
 }
 
-
 // The IPv6 adapter's forwarding paths after warm-up: TUN packets compressed
 // for an established session, queued and flushed, answered with PTB / DU in
 // place, and shim payloads decompressed for the TUN.
@@ -148,7 +147,9 @@ TEST(Allocation, Ipv6AdapterPathsAllocateNothingPerPacket) {
       return p == identity_prefix(peer.node_addr()) ? &peer : nullptr;
     }
     SessionInfo session(const NodeAddr&) override { return {state, 0}; }
-    std::optional<uint16_t> path_mtu(std::span<const uint8_t, 16>) override { return uint16_t{1400}; }
+    std::optional<uint16_t> path_mtu(std::span<const uint8_t, 16>) override {
+      return uint16_t{1400};
+    }
   } host;
   const Identity me = Identity::generate();
   Ipv6Adapter adapter(AdapterConfig{me.address(), 1280, 0, 64, 1}, host);

@@ -14,7 +14,9 @@ namespace {
 
 using namespace test6;
 
-A16 a16(const FipsAddress& f) { return f.bytes; }
+A16 a16(const FipsAddress& f) {
+  return f.bytes;
+}
 
 struct FakeHost : AdapterHost {
   std::map<IdentityPrefix, PeerIdentity> ids;
@@ -103,7 +105,8 @@ TEST_F(Ipv6AdapterTest, NonFipsDestinationGetsDestinationUnreachable) {
   EXPECT_EQ(host.lookups, 0);
 
   // Router solicitation to ff02::2 (multicast): nothing at all.
-  TunDecision m = adapter.on_tun_packet(buf(make_ip6(addr("fe80::1"), addr("ff02::2"), 58, {133, 0, 0, 0, 0, 0, 0, 0})), 0);
+  TunDecision m = adapter.on_tun_packet(
+      buf(make_ip6(addr("fe80::1"), addr("ff02::2"), 58, {133, 0, 0, 0, 0, 0, 0, 0})), 0);
   EXPECT_EQ(m.action, TunAction::kDrop);
   EXPECT_EQ(m.drop, TunDrop::kNotForMesh);
   EXPECT_EQ(adapter.counters().not_for_mesh, 2u);
@@ -154,7 +157,8 @@ TEST_F(Ipv6AdapterTest, NoSessionQueuesAndAsksToInitiate) {
   ASSERT_TRUE(adapter.compress_for_send(h.pkt));
   auto v = parse(h.pkt.span());
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(Bytes(v->upper_payload.begin(), v->upper_payload.end()), Bytes(orig.begin() + 40, orig.end()));
+  EXPECT_EQ(Bytes(v->upper_payload.begin(), v->upper_payload.end()),
+            Bytes(orig.begin() + 40, orig.end()));
 }
 
 TEST_F(Ipv6AdapterTest, EstablishedSendsTheShimCompressedInPlace) {
@@ -192,8 +196,9 @@ TEST_F(Ipv6AdapterTest, OversizeGetsPacketTooBigFromTheDestinationRateLimited) {
   EXPECT_EQ(again.drop, TunDrop::kPtbRateLimited);
   EXPECT_EQ(adapter.on_tun_packet(buf(big), 1100).action, TunAction::kReply);
   // 1203 bytes fit.
-  EXPECT_EQ(adapter.on_tun_packet(buf(udp(my_addr(), peer_addr(), Bytes(1203 - 48, 1))), 1100).action,
-            TunAction::kSend);
+  EXPECT_EQ(
+      adapter.on_tun_packet(buf(udp(my_addr(), peer_addr(), Bytes(1203 - 48, 1))), 1100).action,
+      TunAction::kSend);
 
   // Too big to quote whole: the reply is capped at 1280 bytes.
   Ipv6Adapter jumbo(AdapterConfig{me.address(), 1280, 0, 64, 1}, host);
@@ -229,8 +234,9 @@ TEST_F(Ipv6AdapterTest, PerDestinationPathMtu) {
             TunAction::kSend);
   // A path at least as large as the global limit adds nothing.
   established(2000);
-  EXPECT_EQ(adapter.on_tun_packet(buf(udp(my_addr(), peer_addr(), Bytes(1203 - 48, 1))), 1000).action,
-            TunAction::kSend);
+  EXPECT_EQ(
+      adapter.on_tun_packet(buf(udp(my_addr(), peer_addr(), Bytes(1203 - 48, 1))), 1000).action,
+      TunAction::kSend);
   // Not established: no per-destination check (the queue flush does none either).
   host.sessions[peer.node_addr()] = {AdapterHost::SessionState::kHandshaking, 1000};
   EXPECT_EQ(adapter.on_tun_packet(buf(udp(my_addr(), peer_addr(), Bytes(1100, 1))), 2000).action,
@@ -281,7 +287,8 @@ TEST_F(Ipv6AdapterTest, MeshPacketIsDecompressedWithSessionAddresses) {
   ASSERT_TRUE(m.deliver());
   const Bytes got = bytes(m.pkt);
   ASSERT_EQ(got.size(), orig.size());
-  EXPECT_EQ(Bytes(got.begin() + 8, got.begin() + 24), Bytes(peer_addr().begin(), peer_addr().end()));
+  EXPECT_EQ(Bytes(got.begin() + 8, got.begin() + 24),
+            Bytes(peer_addr().begin(), peer_addr().end()));
   EXPECT_EQ(Bytes(got.begin() + 24, got.begin() + 40), Bytes(my_addr().begin(), my_addr().end()));
   EXPECT_EQ(Bytes(got.begin() + 40, got.end()), Bytes(orig.begin() + 40, orig.end()));
   EXPECT_EQ(got[1] & 0x30, 0x20);  // ECT(0), no CE
@@ -290,12 +297,14 @@ TEST_F(Ipv6AdapterTest, MeshPacketIsDecompressedWithSessionAddresses) {
 
 TEST_F(Ipv6AdapterTest, CongestionExperiencedMarksOnlyEcnCapable) {
   for (uint8_t ecn : {0, 1, 2, 3}) {
-    const Bytes orig = udp(addr("fd00::1"), addr("fd00::2"), {1}, 1, 2, static_cast<uint8_t>(0xA0 | ecn));
+    const Bytes orig =
+        udp(addr("fd00::1"), addr("fd00::2"), {1}, 1, 2, static_cast<uint8_t>(0xA0 | ecn));
     Bytes shim(orig.size() - 33);
     ASSERT_TRUE(compress(orig, shim).ok());
     MeshDecision m = adapter.on_mesh_packet(peer.node_addr(), buf(shim), true, 0);
     ASSERT_TRUE(m.deliver());
-    const uint8_t tc = static_cast<uint8_t>(((m.pkt.data()[0] & 0x0F) << 4) | (m.pkt.data()[1] >> 4));
+    const uint8_t tc =
+        static_cast<uint8_t>(((m.pkt.data()[0] & 0x0F) << 4) | (m.pkt.data()[1] >> 4));
     EXPECT_EQ(tc, ecn == 0 ? 0xA0 : 0xA3) << int{ecn};
   }
   EXPECT_EQ(adapter.counters().ce_received, 4u);
@@ -320,9 +329,11 @@ TEST_F(Ipv6AdapterTest, InboundSynAckIsClampedBySource) {
 TEST_F(Ipv6AdapterTest, BadMeshPayloadsAreDropped) {
   MeshDecision a = adapter.on_mesh_packet(peer.node_addr(), buf({0, 0x60, 0, 0, 0, 17}), false, 0);
   EXPECT_EQ(a.drop, MeshDrop::kBadShim);  // < 7 bytes
-  MeshDecision b = adapter.on_mesh_packet(peer.node_addr(), buf({1, 0x60, 0, 0, 0, 17, 64}), false, 0);
+  MeshDecision b =
+      adapter.on_mesh_packet(peer.node_addr(), buf({1, 0x60, 0, 0, 0, 17, 64}), false, 0);
   EXPECT_EQ(b.drop, MeshDrop::kBadShim);  // format 1
-  MeshDecision c = adapter.on_mesh_packet(peer.node_addr(), buf({0, 0x60, 0, 0, 0, 17, 64}, 32), false, 0);
+  MeshDecision c =
+      adapter.on_mesh_packet(peer.node_addr(), buf({0, 0x60, 0, 0, 0, 17, 64}, 32), false, 0);
   EXPECT_EQ(c.drop, MeshDrop::kNoHeadroom);
   EXPECT_FALSE(c.pkt.valid());
   EXPECT_EQ(pool.available(), pool.total());
@@ -336,7 +347,8 @@ TEST(Ipv6AdapterRoundTrip, TwoAdaptersCarryATcpSynEndToEnd) {
   Ipv6Adapter a(AdapterConfig{a_id.address(), 1280, 0, 64, 1}, ha);
   Ipv6Adapter b(AdapterConfig{b_id.address(), 1280, 0, 64, 2}, hb);
   BufferPool pool(4, 2048, 128);
-  const Bytes syn = tcp(a_id.address().bytes, b_id.address().bytes, kSyn, mss_opt(1220), Bytes(3, 1));
+  const Bytes syn =
+      tcp(a_id.address().bytes, b_id.address().bytes, kSyn, mss_opt(1220), Bytes(3, 1));
   PacketBuf p = pool.acquire();
   ASSERT_TRUE(p.set(128, syn.size()));
   std::copy(syn.begin(), syn.end(), p.data());

@@ -39,9 +39,11 @@ TEST(Ipv6Icmp, ShouldSendTable) {
   EXPECT_FALSE(should_send_icmp_error(udp(addr("::"), b, {1})));
   EXPECT_FALSE(should_send_icmp_error(udp(addr("ff02::1"), b, {1})));
   EXPECT_FALSE(should_send_icmp_error(udp(addr("fe80::1"), addr("ff02::2"), {1})));
-  EXPECT_FALSE(should_send_icmp_error(make_ip6(a, b, 58, {1, 0, 0, 0, 0, 0, 0, 0})));    // DU
-  EXPECT_FALSE(should_send_icmp_error(make_ip6(a, b, 58, {127, 0, 0, 0, 0, 0, 0, 0})));  // last error type
-  EXPECT_TRUE(should_send_icmp_error(make_ip6(a, b, 58, {128, 0, 0, 0, 0, 0, 0, 0})));   // echo request
+  EXPECT_FALSE(should_send_icmp_error(make_ip6(a, b, 58, {1, 0, 0, 0, 0, 0, 0, 0})));  // DU
+  EXPECT_FALSE(
+      should_send_icmp_error(make_ip6(a, b, 58, {127, 0, 0, 0, 0, 0, 0, 0})));  // last error type
+  EXPECT_TRUE(
+      should_send_icmp_error(make_ip6(a, b, 58, {128, 0, 0, 0, 0, 0, 0, 0})));  // echo request
   EXPECT_TRUE(should_send_icmp_error(make_ip6(a, b, 58, {})));  // no type byte: not an error
   EXPECT_TRUE(should_send_icmp_error(udp(addr("fe80::1"), addr("2001:db8::1"), {1})));
 }
@@ -87,7 +89,8 @@ TEST(Ipv6Icmp, InPlaceFormsMatchGolden) {
 
 TEST(Ipv6Icmp, QuoteIsTruncatedAt1232Bytes) {
   const A16 a = addr("fd00::1"), b = addr("fd00::2");
-  for (size_t payload : {size_t{1232 - 48}, size_t{1232 - 48 + 1}, size_t{1232 - 48 - 1}, size_t{1952}}) {
+  for (size_t payload :
+       {size_t{1232 - 48}, size_t{1232 - 48 + 1}, size_t{1232 - 48 - 1}, size_t{1952}}) {
     const Bytes orig = udp(a, b, Bytes(payload, 0x5A));
     const size_t quote = std::min<size_t>(orig.size(), 1232);
     Bytes out(2000);
@@ -97,7 +100,8 @@ TEST(Ipv6Icmp, QuoteIsTruncatedAt1232Bytes) {
     out.resize(*n);
     EXPECT_LE(out.size(), 1280u);
     EXPECT_EQ(be16_at(out, 4), 8 + quote);
-    EXPECT_TRUE(std::equal(orig.begin(), orig.begin() + static_cast<long>(quote), out.begin() + 48));
+    EXPECT_TRUE(
+        std::equal(orig.begin(), orig.begin() + static_cast<long>(quote), out.begin() + 48));
     EXPECT_TRUE(checksum_ok(out));
     auto m = build_dest_unreachable(orig, addr("fd00::ffff"), out);
     ASSERT_TRUE(m.ok());
@@ -152,7 +156,8 @@ TEST(Ipv6Icmp, PacketTooBigRefusals) {
 }
 
 RC_GTEST_PROP(Ipv6Icmp, RepliesVerifyUnderAnIndependentChecksum, ()) {
-  const auto payload = *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 1600), rc::gen::arbitrary<uint8_t>());
+  const auto payload =
+      *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 1600), rc::gen::arbitrary<uint8_t>());
   auto src = *rc::gen::arbitrary<A16>();
   src[0] = 0xFD;
   const auto dst = *rc::gen::arbitrary<A16>();
@@ -180,9 +185,9 @@ TEST(Ipv6Icmp, PtbLimiterPerSourceInterval) {
   EXPECT_TRUE(lim.should_send(b, 1099));  // independent source
   EXPECT_TRUE(lim.should_send(a, 1100));
   EXPECT_FALSE(lim.should_send(a, 1100));
-  EXPECT_FALSE(lim.should_send(a, 50));   // clock going backwards never opens the gate
+  EXPECT_FALSE(lim.should_send(a, 50));  // clock going backwards never opens the gate
   EXPECT_EQ(lim.size(), 2u);
-  lim.purge(1099 + 10'000);                // b is 10 s old, a is not
+  lim.purge(1099 + 10'000);  // b is 10 s old, a is not
   EXPECT_EQ(lim.size(), 1u);
   lim.purge(1100 + 10'000);
   EXPECT_EQ(lim.size(), 0u);

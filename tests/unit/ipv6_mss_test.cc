@@ -57,8 +57,8 @@ TEST(Ipv6Mss, UntouchedCases) {
       {"below ceiling", tcp(kA, kB, kSyn, mss_opt(1000)), 1143, MssClamp::kWithinLimit},
       {"equal ceiling", tcp(kA, kB, kSyn, mss_opt(1143)), 1143, MssClamp::kWithinLimit},
       {"no options", tcp(kA, kB, kSyn, {}), 1143, MssClamp::kNoMss},
-      {"no mss", tcp(kA, kB, kSyn, {1, 1, 3, 3, 7, 4, 2, 8, 10, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), 1143,
-       MssClamp::kNoMss},
+      {"no mss", tcp(kA, kB, kSyn, {1, 1, 3, 3, 7, 4, 2, 8, 10, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}),
+       1143, MssClamp::kNoMss},
       {"mss after EOL", tcp(kA, kB, kSyn, {0, 0, 0, 0, 2, 4, 5, 0xB4}), 1143, MssClamp::kNoMss},
       {"not SYN", tcp(kA, kB, kAck, mss_opt(1460)), 1143, MssClamp::kNotSyn},
       {"ceiling 0", tcp(kA, kB, kSyn, mss_opt(1460)), 0, MssClamp::kNoMss},
@@ -114,7 +114,8 @@ RC_GTEST_PROP(Ipv6Mss, ClampKeepsChecksumValidAndTouchesOnlyTheMss, ()) {
   const size_t nops = *rc::gen::inRange<size_t>(0, 4);
   const auto mss = *rc::gen::arbitrary<uint16_t>();
   const auto ceiling = *rc::gen::inRange<uint16_t>(1, 0xFFFF);
-  const auto data = *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 64), rc::gen::arbitrary<uint8_t>());
+  const auto data =
+      *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 64), rc::gen::arbitrary<uint8_t>());
   const auto flags = static_cast<uint8_t>(*rc::gen::arbitrary<uint8_t>() | kSyn);
   Bytes opts(nops, 1);
   const Bytes m = mss_opt(mss);

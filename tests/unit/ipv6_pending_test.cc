@@ -39,7 +39,8 @@ TEST(Ipv6Pending, PerDestinationDropsOldest) {
   BufferPool pool(64, 256, 128);
   PendingQueue q(PendingLimits{16, 256, 1024});
   for (uint32_t i = 1; i <= 16; ++i)
-    EXPECT_EQ(q.push(dest(1), packet(pool, static_cast<uint8_t>(i)), i), PendingQueue::Admit::kQueued);
+    EXPECT_EQ(q.push(dest(1), packet(pool, static_cast<uint8_t>(i)), i),
+              PendingQueue::Admit::kQueued);
   EXPECT_EQ(q.push(dest(1), packet(pool, 17), 17), PendingQueue::Admit::kQueuedDroppedOldest);
   EXPECT_EQ(q.queued(dest(1)), 16u);
   EXPECT_EQ(pool.available(), 64u - 16u);  // the dropped packet's buffer went back
@@ -143,7 +144,8 @@ RC_GTEST_PROP(Ipv6Pending, MatchesANaiveModel, ()) {
       PendingQueue::Admit want;
       if (it == model.end() && model.size() >= lim.max_destinations) {
         want = PendingQueue::Admit::kRefusedDestinations;
-      } else if (it != model.end() && (it->second.size() >= lim.per_dest || total >= lim.max_packets)) {
+      } else if (it != model.end() &&
+                 (it->second.size() >= lim.per_dest || total >= lim.max_packets)) {
         it->second.pop_front();
         it->second.push_back(tag);
         want = PendingQueue::Admit::kQueuedDroppedOldest;
@@ -165,7 +167,8 @@ RC_GTEST_PROP(Ipv6Pending, MatchesANaiveModel, ()) {
       });
       auto it = model.find(d);
       const std::vector<uint32_t> want =
-          it == model.end() ? std::vector<uint32_t>{} : std::vector<uint32_t>(it->second.begin(), it->second.end());
+          it == model.end() ? std::vector<uint32_t>{}
+                            : std::vector<uint32_t>(it->second.begin(), it->second.end());
       RC_ASSERT(got == want);
       if (it != model.end()) {
         total -= it->second.size();

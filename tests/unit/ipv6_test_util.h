@@ -23,8 +23,8 @@ inline A16 addr(const char* s) {
 }
 
 // IPv6 header + payload; payload length from the payload.
-inline Bytes make_ip6(const A16& src, const A16& dst, uint8_t nh, const Bytes& payload, uint8_t tc = 0,
-                  uint32_t flow = 0, uint8_t hop = 64) {
+inline Bytes make_ip6(const A16& src, const A16& dst, uint8_t nh, const Bytes& payload,
+                      uint8_t tc = 0, uint32_t flow = 0, uint8_t hop = 64) {
   Bytes p(40 + payload.size());
   p[0] = static_cast<uint8_t>(0x60 | (tc >> 4));
   p[1] = static_cast<uint8_t>(((tc & 0x0F) << 4) | ((flow >> 16) & 0x0F));
@@ -57,7 +57,9 @@ inline uint16_t naive_sum(const Bytes& p) {
   while (s >> 16) s = (s & 0xFFFF) + (s >> 16);
   return static_cast<uint16_t>(s);
 }
-inline bool checksum_ok(const Bytes& p) { return naive_sum(p) == 0xFFFF; }
+inline bool checksum_ok(const Bytes& p) {
+  return naive_sum(p) == 0xFFFF;
+}
 
 // Sets the checksum field at offset `at` (within the upper layer) so the
 // packet verifies.
@@ -72,7 +74,8 @@ inline constexpr uint8_t kSyn = 0x02, kAck = 0x10;
 
 // TCP segment with the given options (padded with EOL to a multiple of 4)
 // and payload, valid checksum.
-inline Bytes tcp(const A16& src, const A16& dst, uint8_t flags, Bytes options, const Bytes& data = {}) {
+inline Bytes tcp(const A16& src, const A16& dst, uint8_t flags, Bytes options,
+                 const Bytes& data = {}) {
   while (options.size() % 4) options.push_back(0);
   Bytes seg(20 + options.size());
   seg[0] = 0xC0;  // src port 49152
@@ -90,8 +93,12 @@ inline Bytes tcp(const A16& src, const A16& dst, uint8_t flags, Bytes options, c
   fix_checksum(p, 16);
   return p;
 }
-inline Bytes mss_opt(uint16_t mss) { return {2, 4, static_cast<uint8_t>(mss >> 8), static_cast<uint8_t>(mss)}; }
-inline uint16_t be16_at(const Bytes& p, size_t i) { return static_cast<uint16_t>((p[i] << 8) | p[i + 1]); }
+inline Bytes mss_opt(uint16_t mss) {
+  return {2, 4, static_cast<uint8_t>(mss >> 8), static_cast<uint8_t>(mss)};
+}
+inline uint16_t be16_at(const Bytes& p, size_t i) {
+  return static_cast<uint16_t>((p[i] << 8) | p[i + 1]);
+}
 
 inline Bytes udp(const A16& src, const A16& dst, const Bytes& data, uint16_t sport = 12345,
                  uint16_t dport = 53, uint8_t tc = 0) {

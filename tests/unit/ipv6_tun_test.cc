@@ -37,7 +37,8 @@ using namespace test6;
 
 std::string skip_reason() {
   if (geteuid() != 0) return "needs root: creates TUN interfaces in a new network namespace";
-  if (access("/dev/net/tun", R_OK | W_OK) != 0) return "/dev/net/tun is missing (tun module not loaded?)";
+  if (access("/dev/net/tun", R_OK | W_OK) != 0)
+    return "/dev/net/tun is missing (tun module not loaded?)";
   return {};
 }
 
@@ -156,14 +157,17 @@ void tun_lifecycle_body() {
   ASSERT_EQ(getsockname(us, reinterpret_cast<sockaddr*>(&any), &alen), 0);
   const uint16_t local_port = ntohs(any.sin6_port);
   const sockaddr_in6 to = sa6(remote, 9999);
-  ASSERT_EQ(sendto(us, "hello", 5, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to), 5) << strerror(errno);
+  ASSERT_EQ(sendto(us, "hello", 5, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to), 5)
+      << strerror(errno);
   // The kernel may also emit router solicitations etc.; find our datagram.
   auto find_udp = [&]() -> const Bytes* {
     for (const Bytes& p : sink.packets)
-      if (p.size() == 53 && p[6] == 17 && std::equal(remote.begin(), remote.end(), p.begin() + 24)) return &p;
+      if (p.size() == 53 && p[6] == 17 && std::equal(remote.begin(), remote.end(), p.begin() + 24))
+        return &p;
     return nullptr;
   };
-  ASSERT_TRUE(wait_for(loop, [&] { return find_udp() != nullptr; })) << sink.packets.size() << " packets";
+  ASSERT_TRUE(wait_for(loop, [&] { return find_udp() != nullptr; }))
+      << sink.packets.size() << " packets";
   const Bytes out = *find_udp();
   EXPECT_EQ(out[0] >> 4, 6);
   EXPECT_TRUE(std::equal(addr.bytes.begin(), addr.bytes.end(), out.begin() + 8));
@@ -181,7 +185,8 @@ void tun_lifecycle_body() {
   char got[16] = {};
   sockaddr_in6 from{};
   socklen_t flen = sizeof from;
-  ASSERT_EQ(recvfrom(us, got, sizeof got, 0, reinterpret_cast<sockaddr*>(&from), &flen), 5) << strerror(errno);
+  ASSERT_EQ(recvfrom(us, got, sizeof got, 0, reinterpret_cast<sockaddr*>(&from), &flen), 5)
+      << strerror(errno);
   EXPECT_EQ(std::string(got, 5), "world");
   EXPECT_EQ(std::memcmp(&from.sin6_addr, remote.data(), 16), 0);
   EXPECT_EQ(tun.counters().tx_packets, 1u);
