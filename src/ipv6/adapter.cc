@@ -115,6 +115,8 @@ TunDecision Ipv6Adapter::on_tun_packet(PacketBuf&& in, uint64_t now_ms) {
   if (std::memcmp(dst.data(), our_addr_.bytes.data(), 16) == 0) {
     ++counters_.hairpin;
     (void)recalculate_l4_checksum(pkt.span());
+    // The reference's TUN writer clamps everything it writes, keyed by source.
+    (void)clamp_tcp_mss(pkt.span(), flow_mss(src_of(pkt)));
     TunDecision d;
     d.action = TunAction::kReply;
     d.pkt = std::move(pkt);

@@ -14,7 +14,8 @@
 //   1. < 40 bytes or version != 6                        -> drop kNotIpv6
 //   2. destination outside fd00::/8 -> Destination Unreachable from our
 //      address if should_send_icmp_error, else drop kNotForMesh (no limiter)
-//   3. destination == our address -> L4 checksum recomputed, reply (hairpin)
+//   3. destination == our address -> L4 checksum recomputed, MSS clamped
+//      as the TUN writer would (by source), reply (hairpin)
 //   4. TCP MSS clamp with per_flow_max_mss(destination)
 //   5. len > effective MTU (transport MTU - 77) -> Packet Too Big(effective)
 //   6. identity lookup by destination bytes 1..16; miss -> Destination
