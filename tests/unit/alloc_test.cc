@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <new>
 
+#include "identity/identity.h"
+#include "ipv6/adapter.h"
+#include "ipv6/pending_queue.h"
+#include "ipv6_test_util.h"
 #include "link_harness.h"
 #include "proto/bloom/state.h"
 
@@ -129,6 +133,69 @@ TEST(Allocation, BloomStateSteadyStateAllocatesNothing) {
   EXPECT_EQ(st.counters().accepted, 20u * 199u);
   EXPECT_GT(sent, 0u);
   EXPECT_EQ(g_allocs.load(), 0u) << "heap allocations in the bloom steady state";
+}
+
+// The IPv6 adapter's forwarding paths after warm-up: TUN packets compressed
+// for an established session, queued and flushed, answered with PTB / DU in
+// place, and shim payloads decompressed for the TUN.
+TEST(Allocation, Ipv6AdapterPathsAllocateNothingPerPacket) {
+  using namespace ipv6;
+  struct Host : AdapterHost {
+    PeerIdentity peer = Identity::generate().as_peer();
+    SessionState state = SessionState::kEstablished;
+    const PeerIdentity* identity_by_prefix(const IdentityPrefix& p, uint64_t) override {
+      return p == identity_prefix(peer.node_addr()) ? &peer : nullptr;
+    }
+    SessionInfo session(const NodeAddr&) override { return {state, 0}; }
+    std::optional<uint16_t> path_mtu(std::span<const uint8_t, 16>) override {
+      return uint16_t{1400};
+    }
+  } host;
+  const Identity me = Identity::generate();
+  Ipv6Adapter adapter(AdapterConfig{me.address(), 1280, 0, 64, 1}, host);
+  PendingQueue pending(PendingLimits{16, 4, 64});
+  BufferPool pool(16, 2048, 128);
+  const auto peer_addr = host.peer.address().bytes;
+  const auto syn = test6::tcp(me.address().bytes, peer_addr, test6::kSyn, test6::mss_opt(1440));
+  const auto big = test6::udp(me.address().bytes, peer_addr, test6::Bytes(1300, 1));
+  const auto miss = test6::udp(me.address().bytes, test6::addr("fd99::1"), {1});
+  auto load = [&](const test6::Bytes& b) {
+    PacketBuf p = pool.acquire();
+    (void)p.set(128, b.size());
+    std::copy(b.begin(), b.end(), p.data());
+    return p;
+  };
+  uint64_t sent = 0, replies = 0, delivered = 0;
+  auto round = [&](uint64_t now) {
+    host.state = AdapterHost::SessionState::kEstablished;
+    TunDecision d = adapter.on_tun_packet(load(syn), now);
+    if (d.action == TunAction::kSend) {
+      ++sent;
+      MeshDecision m = adapter.on_mesh_packet(me.node_addr(), std::move(d.pkt), true, now);
+      delivered += m.deliver();
+    }
+    replies += adapter.on_tun_packet(load(big), now).action == TunAction::kReply;
+    replies += adapter.on_tun_packet(load(miss), now).action == TunAction::kReply;
+    host.state = AdapterHost::SessionState::kHandshaking;
+    for (int i = 0; i < 3; ++i) {
+      TunDecision q = adapter.on_tun_packet(load(syn), now);
+      (void)pending.push(q.dest, std::move(q.pkt));
+    }
+    pending.flush(host.peer.node_addr(), [&](PacketBuf&& p, uint32_t) {
+      sent += adapter.compress_for_send(p);
+      return true;
+    });
+  };
+  for (uint64_t i = 0; i < 10; ++i) round(i * 1000);  // warm-up: tables reach their size
+  g_allocs = 0;
+  g_counting = true;
+  for (uint64_t i = 10; i < 2010; ++i) round(i * 1000);
+  g_counting = false;
+  EXPECT_EQ(sent, 2010u * 4u);
+  EXPECT_EQ(delivered, 2010u);
+  EXPECT_EQ(replies, 2010u * 2u);
+  EXPECT_EQ(pool.available(), pool.total());
+  EXPECT_EQ(g_allocs.load(), 0u) << "heap allocations on the IPv6 adapter paths";
 }
 
 }  // namespace
