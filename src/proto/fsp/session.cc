@@ -185,6 +185,8 @@ bool SessionManager::tear_down(const NodeAddr& dest, SessionActions& out) {
   return true;
 }
 
+void SessionManager::clear() { sessions_.clear(); }
+
 // ---- queries ----
 
 std::optional<SessionState> SessionManager::state_of(const NodeAddr& dest) const {

@@ -246,7 +246,7 @@ class SessionManager {
   void reset_warmup_if_established(const NodeAddr& dest);
   // Silent local teardown (probe cleanup, shutdown).
   bool tear_down(const NodeAddr& dest, SessionActions& out);
-  void clear() { sessions_.clear(); }
+  void clear();  // forget every session silently (shutdown)
 
   // ---- queries ----
   [[nodiscard]] std::optional<SessionState> state_of(const NodeAddr& dest) const;
