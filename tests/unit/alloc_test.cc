@@ -11,10 +11,20 @@
 #include "link_harness.h"
 #include "proto/bloom/state.h"
 
+#include "alloc_counter.h"
+
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<uint64_t> g_allocs{0};
 }  // namespace
+
+namespace fips::test {
+void alloc_counting(bool on) {
+  if (on) g_allocs = 0;
+  g_counting = on;
+}
+uint64_t alloc_count() { return g_allocs.load(); }
+}  // namespace fips::test
 
 void* operator new(std::size_t n) {
   if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
