@@ -145,6 +145,7 @@ void Node::on_peer_down(const NodeAddr& a, uint64_t now) {
   rebuild_peer_list();
   bloom_.on_peer_down(a);
   apply(tree_.on_peer_down(a, peer_costs(), now, unix_s()), now);
+  if (peer_down_) peer_down_(a, now);
 }
 
 void Node::apply(const stp::TreeActions& a, uint64_t now) {
@@ -261,7 +262,7 @@ lookup::InitiateResult Node::start_lookup(const PeerIdentity& target, uint64_t n
 
 // ---- datagrams ----
 
-void Node::on_datagram(Peer&, PacketBuf&& frame, uint64_t now) {
+void Node::on_datagram(Peer& from, PacketBuf&& frame, uint64_t now) {
   const size_t len = frame.size();
   fwd_.on_received(len);
   auto dg = routing::decode_session_datagram(frame.span());
@@ -271,7 +272,8 @@ void Node::on_datagram(Peer&, PacketBuf&& frame, uint64_t now) {
   switch (d.kind) {
     case routing::TransitKind::kDeliver:
       fwd_.on_outcome(routing::DatagramOutcome::kDelivered, len);
-      if (deliver_) deliver_(*dg, std::move(frame), now);
+      if (session_deliver_) session_deliver_(*dg, from.id.node_addr(), std::move(frame), now);
+      else if (deliver_) deliver_(*dg, std::move(frame), now);
       else ++counters_.undeliverable;
       return;
     case routing::TransitKind::kTtlExhausted:
@@ -340,14 +342,22 @@ bool Node::route_buffer(const NodeAddr& dest, PacketBuf&& buf, uint64_t now, siz
 Node::SendResult Node::send_datagram(const NodeAddr& dest, ByteSpan payload, uint64_t now) {
   PacketBuf b = io_.alloc();
   if (!b) return SendResult::kNoBuffer;
-  const size_t n = routing::kSessionDatagramHeaderSize + payload.size();
-  if (!b.push_back(n) || b.tailroom() < kAeadTagSize) return SendResult::kTooLarge;
-  Writer w{MutByteSpan(b.data(), n)};
+  if (b.headroom() < routing::kSessionDatagramHeaderSize || !b.push_back(payload.size()))
+    return SendResult::kTooLarge;
+  if (!payload.empty()) std::memcpy(b.data(), payload.data(), payload.size());
+  return send_datagram_buf(dest, std::move(b), now);
+}
+
+Node::SendResult Node::send_datagram_buf(const NodeAddr& dest, PacketBuf&& b, uint64_t now) {
+  if (!b) return SendResult::kNoBuffer;
+  if (b.tailroom() < kAeadTagSize || !b.push_front(routing::kSessionDatagramHeaderSize))
+    return SendResult::kTooLarge;
+  const size_t n = b.size();
+  Writer w{MutByteSpan(b.data(), routing::kSessionDatagramHeaderSize)};
   if (!routing::encode_session_datagram_header(w, opts_.session_ttl, routing::kInitialPathMtu,
                                                id_.node_addr(), dest)
            .ok())
     return SendResult::kTooLarge;
-  if (!payload.empty()) std::memcpy(b.data() + routing::kSessionDatagramHeaderSize, payload.data(), payload.size());
   const routing::NextHop hop = routing::find_next_hop(*this, RouteDest::of(dest), coords_, now);
   if (!hop.is_peer()) return SendResult::kNoRoute;
   Peer* p = peer_list_[hop.peer_index];
@@ -355,6 +365,11 @@ Node::SendResult Node::send_datagram(const NodeAddr& dest, ByteSpan payload, uin
   if (!link_.send_message(*p, std::move(b), now)) return SendResult::kSendFailed;
   fwd_.on_originated(n);
   return SendResult::kSent;
+}
+
+uint16_t Node::route_mtu(const NodeAddr& dest, uint64_t now) {
+  const routing::NextHop hop = routing::find_next_hop(*this, RouteDest::of(dest), coords_, now);
+  return hop.is_peer() ? link_mtu(hop.peer_index) : 0;
 }
 
 // ---- control helpers ----

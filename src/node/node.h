@@ -53,6 +53,10 @@ class Node : public LinkUpper, public PeerView {
   // (payload view into `frame`), and the buffer holding it.
   using DeliverFn = std::function<void(const routing::SessionDatagram&, PacketBuf&& frame, uint64_t now)>;
   using LookupDoneFn = std::function<void(const lookup::LookupEvent&)>;
+  // The session layer's hook: like DeliverFn plus the link peer it came from.
+  using SessionDeliverFn = std::function<void(const routing::SessionDatagram&, const NodeAddr& link_peer,
+                                              PacketBuf&& frame, uint64_t now)>;
+  using PeerDownFn = std::function<void(const NodeAddr&, uint64_t now)>;
 
   Node(const Identity& id, const Epoch& epoch, const NodeOptions& opts, LinkIo& io,
        uint64_t rng_seed);
@@ -71,6 +75,14 @@ class Node : public LinkUpper, public PeerView {
   // started on kNoRoute; call start_lookup() (the caller decides policy).
   SendResult send_datagram(const NodeAddr& dest, ByteSpan payload, uint64_t now_ms);
   void set_deliver(DeliverFn fn) { deliver_ = std::move(fn); }
+  // Takes precedence over set_deliver when set.
+  void set_session_deliver(SessionDeliverFn fn) { session_deliver_ = std::move(fn); }
+  void set_peer_down(PeerDownFn fn) { peer_down_ = std::move(fn); }
+  // `buf` holds a payload with at least kSessionDatagramHeaderSize bytes of
+  // headroom and kAeadTagSize of tailroom: the header is prepended in place.
+  SendResult send_datagram_buf(const NodeAddr& dest, PacketBuf&& buf, uint64_t now_ms);
+  // Link MTU of the first hop a datagram to dest would take now, 0 = no route.
+  uint16_t route_mtu(const NodeAddr& dest, uint64_t now_ms);
 
   // ---- discovery ----
   // Remembers the target's identity (needed to verify its proof) and starts a
@@ -138,6 +150,8 @@ class Node : public LinkUpper, public PeerView {
   std::vector<Peer*> peer_list_;  // ascending NodeAddr; rebuilt on peer up/down
   std::optional<uint64_t> mesh_size_;
   DeliverFn deliver_;
+  SessionDeliverFn session_deliver_;
+  PeerDownFn peer_down_;
   LookupDoneFn lookup_done_;
 };
 
