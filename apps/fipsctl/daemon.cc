@@ -1,7 +1,11 @@
 // fipsctl commands that talk to the daemon: show, acl, connect, disconnect.
 // Request bytes, output and exit codes follow the reference's fipsctl
 // (control/client.h has the shared pieces).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -203,6 +207,81 @@ int cmd_lookup(const std::string& socket_path, const Args& args) {
   auto npub = resolve_peer(pos[0]);
   if (!npub) return 1;
   return run(socket_path, build_command_request("lookup", nlohmann::json{{"npub", *npub}}));
+}
+
+// fipsctl ping: echo requests over an FSP session, one control request each
+// (the daemon answers when the reply arrives or after 4.5 s).
+int cmd_ping(const std::string& socket_path, const Args& args) {
+  static const char* kUsage = "fipsctl ping [-c COUNT] [-i SECONDS] <PEER>";
+  static const char* kHelp =
+      "Measure round-trip time to a node over an end-to-end session (ours; not in the reference)\n\n"
+      "Usage: fipsctl ping [-c COUNT] [-i SECONDS] <PEER>\n\n"
+      "Arguments:\n"
+      "  <PEER>  Peer identifier: npub (bech32) or hostname from /etc/fips/hosts\n\n"
+      "Options:\n"
+      "  -c <COUNT>    Echo requests to send [default: 4]\n"
+      "  -i <SECONDS>  Interval between requests [default: 1]\n"
+      "  -h, --help    Print help\n";
+  long count = 4;
+  double interval = 1.0;
+  Args pos;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (is_help(a)) {
+      std::fputs(kHelp, stdout);
+      return 0;
+    }
+    if ((a == "-c" || a == "-i") && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      char* end = nullptr;
+      if (a == "-c") count = std::strtol(v.c_str(), &end, 10);
+      else interval = std::strtod(v.c_str(), &end);
+      if (!end || *end != '\0' || count < 1 || count > 100000 || !(interval >= 0.0 && interval <= 3600.0))
+        return usage_error("invalid value '" + v + "' for '" + a + "'", kUsage);
+      continue;
+    }
+    if (a.size() > 1 && a[0] == '-') return usage_error("unexpected argument '" + a + "' found", kUsage);
+    pos.push_back(a);
+  }
+  if (pos.size() != 1)
+    return usage_error(pos.empty() ? "the following required arguments were not provided:\n  <PEER>"
+                                   : "unexpected argument '" + pos[1] + "' found",
+                       kUsage);
+  auto npub = resolve_peer(pos[0]);
+  if (!npub) return 1;
+  std::printf("PING %s over a FIPS session\n", npub->c_str());
+  std::fflush(stdout);
+  long sent = 0, received = 0;
+  double mn = 0, mx = 0, sum = 0;
+  const std::string req = build_command_request("ping", nlohmann::json{{"npub", *npub}});
+  for (long seq = 1; seq <= count; ++seq) {
+    ++sent;
+    auto resp = send_control_request(socket_path, req, 6000);
+    if (!resp) {
+      std::fprintf(stderr, "error: %s\n", resp.error().c_str());
+      return 1;
+    }
+    const nlohmann::json& r = *resp;
+    if (r.value("status", "") == "ok" && r.contains("data") && r["data"].contains("rtt_ms")) {
+      const double rtt = r["data"]["rtt_ms"].get<double>();
+      ++received;
+      mn = received == 1 ? rtt : std::min(mn, rtt);
+      mx = std::max(mx, rtt);
+      sum += rtt;
+      std::printf("%zu bytes from %s: seq=%ld time=%.3f ms\n", r["data"].value("bytes", size_t{0}),
+                  r["data"].value("node_addr", std::string("?")).c_str(), seq, rtt);
+    } else {
+      std::printf("seq=%ld: %s\n", seq, r.value("message", std::string("no reply")).c_str());
+    }
+    std::fflush(stdout);
+    if (seq < count && interval > 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(interval * 1e6)));
+  }
+  std::printf("--- %s ping statistics ---\n%ld transmitted, %ld received, %.0f%% packet loss\n",
+              npub->c_str(), sent, received, 100.0 * static_cast<double>(sent - received) / static_cast<double>(sent));
+  if (received > 0)
+    std::printf("rtt min/avg/max = %.3f/%.3f/%.3f ms\n", mn, sum / static_cast<double>(received), mx);
+  return received > 0 ? 0 : 1;
 }
 
 int cmd_stats(const std::string& socket_path, const Args& args) {

@@ -20,6 +20,7 @@ int cmd_acl(const std::string& socket_path, const Args& args);
 int cmd_connect(const std::string& socket_path, const Args& args);
 int cmd_disconnect(const std::string& socket_path, const Args& args);
 int cmd_lookup(const std::string& socket_path, const Args& args);
+int cmd_ping(const std::string& socket_path, const Args& args);
 int cmd_stats(const std::string& socket_path, const Args& args);
 
 // main.cc: clap-style usage error ("error: <msg>\n\nUsage: <usage>\n\nFor

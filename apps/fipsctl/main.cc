@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
   if (cmd == "connect") return cmd_connect(socket_path, rest);
   if (cmd == "disconnect") return cmd_disconnect(socket_path, rest);
   if (cmd == "lookup") return cmd_lookup(socket_path, rest);
+  if (cmd == "ping") return cmd_ping(socket_path, rest);
   if (cmd == "stats") return cmd_stats(socket_path, rest);
   return usage_error("unrecognized subcommand '" + cmd + "'", "fipsctl [OPTIONS] <COMMAND>");
 }

@@ -2,17 +2,41 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <climits>
+#include <cstring>
 
 #include "control/commands.h"
 #include "control/queries.h"
 #include "control/queries_routing.h"
+#include "control/queries_sessions.h"
 #include "daemon/daemon.h"
 #include "io/event_loop.h"
 #include "transport/tcp.h"
 #include "version.h"
 
 namespace fips {
+
+namespace {
+// Source port of our echo requests (fipsctl ping); replies come back to it.
+constexpr uint16_t kPingPort = 0xFE07;
+constexpr uint64_t kPingReplyMs = 4500;
+constexpr size_t kPingBytes = 56;  // like ping(8)'s default payload
+
+uint64_t mono_us() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+}  // namespace
+
+DaemonControl::DaemonControl(Daemon& d) : d_(d) {
+  d_.sessions().set_port_handler(kPingPort, [this](const NodeAddr& src, uint16_t, PacketBuf&& p, uint64_t) {
+    on_echo_reply(src, p.span());
+  });
+}
+
+DaemonControl::~DaemonControl() { d_.sessions().set_port_handler(kPingPort, nullptr); }
 
 std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uint64_t ticket) {
   const std::string& c = req.command;
@@ -36,6 +60,8 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "connect") return connect(req.params_ptr());
   if (c == "disconnect") return disconnect(req.params_ptr());
   if (c == "lookup") return lookup(req.params_ptr(), ticket);
+  if (c == "ping") return ping(req.params_ptr(), ticket);
+  if (c == "show_sessions") return show_sessions(now);
   return ControlReply(Err{unknown_command_message(c)});
 }
 
@@ -176,7 +202,68 @@ void DaemonControl::on_lookup_done(const lookup::LookupEvent& e) {
   }
 }
 
+// ---- ping (ours): an echo over an FSP session ----
+
+std::optional<ControlReply> DaemonControl::ping(const nlohmann::json* params, uint64_t ticket) {
+  if (!params || params->is_null()) return ControlReply(Err{std::string("missing params for ping")});
+  auto p = parse_disconnect_params(params);  // same {"npub": S} shape and checks
+  if (!p) return ControlReply(Err{p.error()});
+  if (p->peer.node_addr() == d_.node().identity().node_addr())
+    return ControlReply(Err{std::string("cannot ping this node")});
+  if (pings_.size() >= 64) return ControlReply(Err{std::string("too many pings in flight")});
+  const uint64_t token = next_token_++;
+  uint8_t payload[kPingBytes] = {'P'};
+  std::memcpy(payload + 1, &token, sizeof token);
+  const uint64_t now = monotonic_ms();
+  const uint64_t t0 = mono_us();
+  const auto st = d_.sessions().send(p->peer, kPingPort, kEchoPort, ByteSpan(payload, sizeof payload), now);
+  d_.on_burst_end();
+  if (st != SessionLayer::SendStatus::kSent && st != SessionLayer::SendStatus::kQueued)
+    return ControlReply(Err{std::string("ping failed: cannot send (queue full or no buffer)")});
+  pings_.push_back(PendingPing{ticket, token, p->npub, t0, now + kPingReplyMs, sizeof payload});
+  return std::nullopt;  // answered by on_echo_reply() or expire()
+}
+
+void DaemonControl::on_echo_reply(const NodeAddr& src, ByteSpan payload) {
+  if (payload.size() < 9 || payload[0] != 'R') return;
+  uint64_t token;
+  std::memcpy(&token, payload.data() + 1, sizeof token);
+  for (auto it = pings_.begin(); it != pings_.end(); ++it) {
+    if (it->token != token) continue;
+    auto id = PeerIdentity::from_npub(it->npub);
+    if (!id || !(id->node_addr() == src)) return;  // a reply must come from whom we pinged
+    const double rtt_ms = static_cast<double>(mono_us() - it->started_us) / 1000.0;
+    nlohmann::json j{{"npub", it->npub},
+                     {"node_addr", src.hex()},
+                     {"bytes", payload.size()},
+                     {"rtt_ms", rtt_ms}};
+    d_.complete_control(it->ticket, ControlReply(std::move(j)));
+    pings_.erase(it);
+    return;
+  }
+}
+
+ControlReply DaemonControl::show_sessions(uint64_t now) {
+  Node& node = d_.node();
+  const DisplayNames names = display_names(node);
+  auto name_of = [&](const NodeAddr& a) {
+    auto it = names.find(a);
+    return it != names.end() ? it->second : a.hex();
+  };
+  const auto& sm = d_.sessions().sessions();
+  return ControlReply(show_sessions_data(
+      session_rows(sm.snapshot(now, unix_ms()), name_of, sm.params().mmp_mode)));
+}
+
 void DaemonControl::expire(uint64_t now) {
+  for (auto it = pings_.begin(); it != pings_.end();) {
+    if (now < it->deadline_ms) {
+      ++it;
+      continue;
+    }
+    d_.complete_control(it->ticket, ControlReply(Err{std::string("ping: no reply within 4.5 s")}));
+    it = pings_.erase(it);
+  }
   for (auto it = lookups_.begin(); it != lookups_.end();) {
     if (now < it->deadline_ms) {
       ++it;

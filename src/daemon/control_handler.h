@@ -15,7 +15,8 @@ class Daemon;
 
 class DaemonControl : public ControlHandler {
  public:
-  explicit DaemonControl(Daemon& d) : d_(d) {}
+  explicit DaemonControl(Daemon& d);
+  ~DaemonControl() override;
   std::optional<ControlReply> handle(const ControlRequest& req, uint64_t ticket) override;
 
   // A lookup finished (found or failed): answer the clients waiting on it.
@@ -30,7 +31,20 @@ class DaemonControl : public ControlHandler {
     uint64_t started_ms;
     uint64_t deadline_ms;
   };
+  struct PendingPing {
+    uint64_t ticket;
+    uint64_t token;
+    std::string npub;
+    uint64_t started_us;
+    uint64_t deadline_ms;
+    size_t bytes;
+  };
   std::optional<ControlReply> lookup(const nlohmann::json* params, uint64_t ticket);
+  std::optional<ControlReply> ping(const nlohmann::json* params, uint64_t ticket);
+  void on_echo_reply(const NodeAddr& src, ByteSpan payload);
+  ControlReply show_sessions(uint64_t now_ms);
+  std::vector<PendingPing> pings_;
+  uint64_t next_token_ = 1;
   ControlReply routing_query(const std::string& command, uint64_t now_ms);
   std::vector<PendingLookup> lookups_;
   ControlReply connect(const nlohmann::json* params);

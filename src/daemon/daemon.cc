@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include <algorithm>
+
 #include <netdb.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@ size_t buffer_size_for(const Config& cfg) {
   size_t mtu = 1280;
   for (auto& u : cfg.udp) mtu = std::max<size_t>(mtu, u.mtu);
   for (auto& t : cfg.tcp) mtu = std::max<size_t>(mtu, t.mtu);
+  if (cfg.tun.enabled) mtu = std::max<size_t>(mtu, cfg.tun.mtu);
   return std::max<size_t>(2048, mtu + kHeadroom + 128);
 }
 
@@ -54,6 +57,11 @@ Daemon::Daemon(Config cfg, Identity id, bool persistent)
       pool_(kPoolBuffers, buffer_size_for(cfg_), kHeadroom) {
   random_bytes(epoch_);
   node_ = std::make_unique<Node>(id_, epoch_, node_options_from(cfg_), *this, random_u64());
+  ipv6::PendingLimits pl;
+  pl.per_dest = static_cast<size_t>(cfg_.node.session.pending_packets_per_dest);
+  pl.max_destinations = static_cast<size_t>(cfg_.node.session.pending_max_destinations);
+  sessions_ = std::make_unique<SessionLayer>(*node_, *this, epoch_, fsp::SessionParams::from_config(cfg_.node),
+                                             pl, random_u64());
 }
 
 Daemon::~Daemon() = default;
@@ -105,11 +113,16 @@ Result<void, std::string> Daemon::start() {
     transports_.push_back(std::move(t));
   }
   if (up == 0) return Err{std::string("no operational transports")};
+  sessions_->set_transport_mtu(transport_mtu());
+  node_->set_lookup_done([this](const lookup::LookupEvent& e) {
+    sessions_->on_lookup_done(e, monotonic_ms());
+    if (control_handler_) control_handler_->on_lookup_done(e);
+  });
+  start_tun();
 
   if (cfg_.node.control.enabled) {
     control_path_ = fips::control_socket_path(cfg_.node.control.socket_path);
     control_handler_ = std::make_unique<DaemonControl>(*this);
-    node_->set_lookup_done([this](const lookup::LookupEvent& e) { control_handler_->on_lookup_done(e); });
     control_ = std::make_unique<ControlServer>(loop_, *control_handler_);
     if (auto r = control_->start(control_path_); !r) {
       LOG_WARN("Failed to bind control socket error=%s", r.error().c_str());
@@ -160,6 +173,37 @@ void Daemon::add_configured_peers(uint64_t now) {
   on_burst_end();
 }
 
+uint16_t Daemon::transport_mtu() const {
+  uint16_t m = 0;
+  for (auto& t : transports_)
+    if (t && t->state() == TransportState::kUp && (m == 0 || t->mtu() < m)) m = t->mtu();
+  return m ? m : 1280;
+}
+
+// The IPv6 adapter (reference order: after transports, before DNS). A TUN
+// that cannot be created is not fatal: the node runs without it (Degraded in
+// the reference), as "Failed to initialize TUN, continuing without it".
+void Daemon::start_tun() {
+  if (!cfg_.tun.enabled) return;
+  tun_ = std::make_unique<ipv6::TunDevice>(loop_, pool_, *this);
+  if (auto r = tun_->start(cfg_.tun, id_.address()); !r) {
+    LOG_WARN("Failed to initialize TUN, continuing without it: %s", r.error().c_str());
+    return;
+  }
+  ipv6::AdapterConfig ac;
+  ac.our_addr = id_.address();
+  ac.transport_mtu = transport_mtu();
+  ac.seed = random_u64();
+  adapter_ = std::make_unique<ipv6::Ipv6Adapter>(ac, *sessions_);
+  sessions_->attach_ipv6(adapter_.get(), [this](PacketBuf&& p) { return tun_->write(std::move(p)); });
+  LOG_INFO("TUN %s up: %s/128, mtu %u (effective IPv6 MTU %u)", tun_->name().c_str(),
+           id_.address().str().c_str(), tun_->mtu(), adapter_->effective_mtu());
+}
+
+void Daemon::on_tun_packet(PacketBuf&& pkt) {
+  sessions_->on_tun_packet(std::move(pkt), monotonic_ms());
+}
+
 int Daemon::run() {
   if (!loop_.run()) {
     LOG_ERROR("event loop failed: %s", std::strerror(errno));
@@ -171,11 +215,15 @@ int Daemon::run() {
 void Daemon::on_timer() {
   const uint64_t now = monotonic_ms();
   node_->tick(now);
+  if (now >= next_session_tick_) {
+    sessions_->tick(now);
+    next_session_tick_ = now + 1000;
+  }
   if (control_handler_) control_handler_->expire(now);
   for (auto& t : transports_)
     if (auto* tcp = dynamic_cast<TcpTransport*>(t.get())) tcp->tick(now);
   on_burst_end();
-  loop_.set_deadline(node_->next_deadline(now));
+  loop_.set_deadline(std::min(node_->next_deadline(now), next_session_tick_));
 }
 
 void Daemon::on_signal(int signo) {
@@ -184,8 +232,10 @@ void Daemon::on_signal(int signo) {
     return;
   }
   LOG_INFO("received %s, shutting down", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+  sessions_->shutdown();
   node_->link().shutdown(monotonic_ms());  // Disconnect(Shutdown) to every peer
   on_burst_end();
+  if (tun_) tun_->stop();
   if (control_) control_->stop();
   loop_.stop();
 }

@@ -14,7 +14,10 @@
 #include "dataplane/buffer_pool.h"
 #include "identity/identity.h"
 #include "io/event_loop.h"
+#include "ipv6/adapter.h"
+#include "ipv6/tun.h"
 #include "node/node.h"
+#include "node/session_layer.h"
 #include "transport/transport.h"
 #include "util/result.h"
 
@@ -23,7 +26,7 @@ namespace fips {
 class ControlServer;
 class DaemonControl;
 
-class Daemon : public TransportSink, public LinkIo {
+class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
  public:
   Daemon(Config cfg, Identity id, bool persistent);
   ~Daemon() override;
@@ -51,8 +54,15 @@ class Daemon : public TransportSink, public LinkIo {
   void close_connection(TransportId tid, const TransportAddr& to) override;
   uint64_t wall_ms() const override;
 
+  // TunSink
+  void on_tun_packet(PacketBuf&& pkt) override;
+  void on_tun_burst_end() override { on_burst_end(); }
+
   // For the control socket.
   Node& node() { return *node_; }
+  SessionLayer& sessions() { return *sessions_; }
+  const ipv6::Ipv6Adapter* adapter() const { return adapter_.get(); }
+  const ipv6::TunDevice* tun() const { return tun_.get(); }
   const Config& config() const { return cfg_; }
   const std::vector<std::unique_ptr<Transport>>& transports() const { return transports_; }
   Transport* transport(TransportId tid) const;
@@ -70,6 +80,8 @@ class Daemon : public TransportSink, public LinkIo {
   void on_timer();
   void on_signal(int signo);
   void add_configured_peers(uint64_t now);
+  void start_tun();
+  uint16_t transport_mtu() const;  // min MTU of the running transports
 
   Config cfg_;
   Identity id_;
@@ -79,6 +91,10 @@ class Daemon : public TransportSink, public LinkIo {
   BufferPool pool_;
   std::vector<std::unique_ptr<Transport>> transports_;  // index = tid - 1
   std::unique_ptr<Node> node_;
+  std::unique_ptr<SessionLayer> sessions_;
+  std::unique_ptr<ipv6::TunDevice> tun_;
+  std::unique_ptr<ipv6::Ipv6Adapter> adapter_;
+  uint64_t next_session_tick_ = 0;
   std::unique_ptr<DaemonControl> control_handler_;
   std::unique_ptr<ControlServer> control_;
   std::string control_path_;

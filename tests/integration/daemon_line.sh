@@ -44,3 +44,16 @@ pass "A found C through B: depth $depth, path_mtu $(echo "$out" | json 'd["path_
 ghost=$("$FIPSCTL" keygen -s | tail -n 1)
 ctl a lookup "$ghost" >/dev/null 2>&1 && fail "lookup of an absent node succeeded"
 pass "lookup of an absent node fails with an error"
+
+# End to end: an echo over an FSP session A -> C (two hops, through B).
+out=$(ctl a ping -c 3 -i 0.2 "$(npub c)" 2>&1) || fail "fipsctl ping A -> C failed: $out"
+echo "$out"
+echo "$out" | grep -q "3 received" || fail "not every echo came back: $out"
+sessions=$(ctl a show sessions)
+[ "$(echo "$sessions" | json 'd["sessions"][0]["state"]')" = established ] || fail "A has no established session: $sessions"
+[ "$(echo "$sessions" | json 'd["sessions"][0]["npub"]')" = "$(npub c)" ] || fail "A's session is not with C: $sessions"
+[ "$(ctl c show sessions | json 'd["sessions"][0]["state"]')" = established ] || fail "C has no established session"
+[ "$(ctl b show sessions | json 'len(d["sessions"])')" = 0 ] || fail "B (transit) holds a session"
+pass "fipsctl ping A -> C over a 2-hop FSP session; show sessions on A and C, none on B"
+ctl a ping -c 1 "$ghost" >/dev/null 2>&1 && fail "ping of an absent node succeeded"
+pass "ping of an absent node fails"
