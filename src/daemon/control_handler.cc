@@ -304,6 +304,10 @@ StatusSnapshot Daemon::status_snapshot() const {
   for (auto& t : transports_)
     if (t && t->state() == TransportState::kUp && (min_mtu == 0 || t->mtu() < min_mtu)) min_mtu = t->mtu();
   s.effective_ipv6_mtu = min_mtu > 77 ? min_mtu - 77 : 0;
+  if (tun_) {
+    s.tun_state = std::string(ipv6::tun_state_name(tun_->state()));
+    if (tun_->state() == ipv6::TunState::kActive) s.tun_name = tun_->name();
+  }
   s.control_socket = control_path_;
   s.pid = static_cast<uint64_t>(::getpid());
   char exe[PATH_MAX];
