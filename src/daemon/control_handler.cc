@@ -11,6 +11,7 @@
 #include "control/queries_routing.h"
 #include "control/queries_sessions.h"
 #include "daemon/daemon.h"
+#include "daemon/metrics_extra.h"
 #include "io/event_loop.h"
 #include "transport/tcp.h"
 #include "version.h"
@@ -140,14 +141,22 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
     x.display_names = display_names(node);
     x.coord_cache_entries = node.coord_cache().size();
     x.identity_cache_entries = node.identity_cache().size();
+    x.error_signals = error_signal_counters(d_.sessions().sessions().counters());
     x.error_signals.lookup_resp_mtu_below_floor = node.lookups().extra_counters().lookup_resp_mtu_below_floor;
+    x.pending_tun_destinations = d_.sessions().tun_pending().destinations();
+    x.pending_tun_packets = d_.sessions().tun_pending().packets();
+    if (d_.adapter()) x.congestion.ce_received = d_.adapter()->counters().ce_received;
     return show_routing_data(node.lookups().snapshot(now, unix_now), node.lookups().counters(),
                              node.forwarding(), x);
   }
   MetricsExtras x;
+  x.errors = error_signal_counters(d_.sessions().sessions().counters());
   x.errors.lookup_resp_mtu_below_floor = node.lookups().extra_counters().lookup_resp_mtu_below_floor;
-  return show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
-                           node.bloom().counters(), node.link().counters(), x);
+  if (d_.adapter()) x.congestion.ce_received = d_.adapter()->counters().ce_received;
+  nlohmann::json j = show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
+                                       node.bloom().counters(), node.link().counters(), x);
+  j.update(dataplane_metrics_json(d_.sessions(), d_.adapter(), d_.tun()));
+  return j;
 }
 
 // ---- lookup (ours): discovery as a diagnostic ----
