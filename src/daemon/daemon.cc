@@ -119,6 +119,7 @@ Result<void, std::string> Daemon::start() {
     if (control_handler_) control_handler_->on_lookup_done(e);
   });
   start_tun();
+  start_dns();
 
   if (cfg_.node.control.enabled) {
     control_path_ = fips::control_socket_path(cfg_.node.control.socket_path);
@@ -200,6 +201,24 @@ void Daemon::start_tun() {
            id_.address().str().c_str(), tun_->mtu(), adapter_->effective_mtu());
 }
 
+// The .fips DNS responder: a resolved name registers the identity, so the
+// IPv6 adapter can map the address back to a key when packets follow.
+void Daemon::start_dns() {
+  if (!cfg_.dns.enabled) return;
+  auto base = host_map_from_peers(cfg_.peers);
+  for (const std::string& w : base.warnings) LOG_WARN("%s", w.c_str());
+  dns_ = std::make_unique<dns::DnsServer>(loop_, dns::DnsServerOptions::from_config(cfg_), std::move(base.map),
+                                          [this](const PeerIdentity& id, uint64_t now) {
+                                            node_->identity_cache().register_identity(id, now);
+                                          });
+  if (auto r = dns_->start(); !r) {
+    LOG_WARN("Failed to start DNS responder, continuing without it: %s", r.error().c_str());
+    dns_.reset();
+    return;
+  }
+  LOG_INFO("DNS responder for .fips listening on %s", dns_->local_addr().str().c_str());
+}
+
 void Daemon::on_tun_packet(PacketBuf&& pkt) {
   sessions_->on_tun_packet(std::move(pkt), monotonic_ms());
 }
@@ -235,6 +254,7 @@ void Daemon::on_signal(int signo) {
   sessions_->shutdown();
   node_->link().shutdown(monotonic_ms());  // Disconnect(Shutdown) to every peer
   on_burst_end();
+  if (dns_) dns_->stop();
   if (tun_) tun_->stop();
   if (control_) control_->stop();
   loop_.stop();

@@ -15,6 +15,7 @@
 #include "identity/identity.h"
 #include "io/event_loop.h"
 #include "ipv6/adapter.h"
+#include "ipv6/dns.h"
 #include "ipv6/tun.h"
 #include "node/node.h"
 #include "node/session_layer.h"
@@ -63,6 +64,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   SessionLayer& sessions() { return *sessions_; }
   const ipv6::Ipv6Adapter* adapter() const { return adapter_.get(); }
   const ipv6::TunDevice* tun() const { return tun_.get(); }
+  const dns::DnsServer* dns() const { return dns_.get(); }
   const Config& config() const { return cfg_; }
   const std::vector<std::unique_ptr<Transport>>& transports() const { return transports_; }
   Transport* transport(TransportId tid) const;
@@ -81,6 +83,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   void on_signal(int signo);
   void add_configured_peers(uint64_t now);
   void start_tun();
+  void start_dns();
   uint16_t transport_mtu() const;  // min MTU of the running transports
 
   Config cfg_;
@@ -94,6 +97,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   std::unique_ptr<SessionLayer> sessions_;
   std::unique_ptr<ipv6::TunDevice> tun_;
   std::unique_ptr<ipv6::Ipv6Adapter> adapter_;
+  std::unique_ptr<dns::DnsServer> dns_;
   uint64_t next_session_tick_ = 0;
   std::unique_ptr<DaemonControl> control_handler_;
   std::unique_ptr<ControlServer> control_;
