@@ -207,9 +207,18 @@ void Node::tick(uint64_t now) {
 bool Node::on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, uint64_t now) {
   const NodeAddr from = p.id.node_addr();
   switch (static_cast<fmp::LinkMsgType>(type)) {
-    case fmp::LinkMsgType::kTreeAnnounce:
+    case fmp::LinkMsgType::kTreeAnnounce: {
+      const bool was_tree_peer = tree_.is_tree_peer(from);
       apply(tree_.on_announce(p.id, frame.span(), peer_costs(), now, unix_s()), now);
+      // A child attaching or leaving changes which inbound filters we merge,
+      // so our outgoing filters may change although no FilterAnnounce
+      // arrived (ours: the reference marks nothing here, and a child whose
+      // FilterAnnounce overtook its rate-limited TreeAnnounce is then
+      // missing from our filters until something else changes them).
+      if (tree_.is_tree_peer(from) != was_tree_peer)
+        bloom_.mark_changed_peers([this](const NodeAddr& x) { return tree_.is_tree_peer(x); });
       return true;
+    }
     case fmp::LinkMsgType::kFilterAnnounce: {
       auto is_tree = [this](const NodeAddr& x) { return tree_.is_tree_peer(x); };
       (void)bloom_.on_filter_announce(from, frame.span(), now, is_tree);
