@@ -47,9 +47,9 @@ Topology make_grid(size_t rows, size_t cols);
 Topology make_grid_n(size_t n);
 // n points uniform in the unit square; the radius is the distance of the
 // (n * mean_degree / 2)-th closest pair, so the mean degree before repair is
-// exactly mean_degree (up to ties). Then, while disconnected, the closest
-// pair between the component holding the fewest nodes... (see .cc) is joined:
-// components - 1 extra edges, the fewest that connect it.
+// exactly mean_degree. Then, while disconnected, the smallest component is
+// joined to its nearest node outside it: components - 1 extra edges (the
+// fewest that connect it), reported in repair_edges.
 Topology make_geometric(size_t n, double mean_degree, uint64_t seed);
 // Barabási–Albert: a clique of m+1 nodes, then each new node links to m
 // distinct existing nodes chosen with probability proportional to degree.
