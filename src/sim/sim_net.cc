@@ -39,7 +39,9 @@ void SimNode::on_packet(TransportId tid, const TransportAddr& from, PacketBuf&& 
   node_->on_packet(tid, from, std::move(pkt), net_.now_);
 }
 
-PacketBuf SimNode::alloc() { return net_.pool_.acquire(); }
+PacketBuf SimNode::alloc() {
+  return net_.pool_.acquire();
+}
 
 bool SimNode::send(TransportId, const TransportAddr& to, PacketBuf&& pkt) {
   if (!alive_) return false;
@@ -48,10 +50,14 @@ bool SimNode::send(TransportId, const TransportAddr& to, PacketBuf&& pkt) {
   return transport_->send(to, std::move(pkt));
 }
 
-uint64_t SimNode::wall_ms() const { return 1'700'000'000'000ULL + net_.now_; }
+uint64_t SimNode::wall_ms() const {
+  return 1'700'000'000'000ULL + net_.now_;
+}
 
 SimNet::SimNet(const SimOptions& opts)
-    : opts_(opts), pool_(opts.pool_buffers, opts.buffer_size, 128), net_(opts.seed, opts.max_in_flight) {
+    : opts_(opts),
+      pool_(opts.pool_buffers, opts.buffer_size, 128),
+      net_(opts.seed, opts.max_in_flight) {
   net_.set_default_link(opts.link);
 }
 
@@ -76,27 +82,35 @@ void SimNet::dial(size_t i, size_t j) {
   a.node().link().add_static_peer(b.identity().as_peer(), {DialTarget{1, b.addr()}}, true, now_);
 }
 
-void SimNet::connect(size_t i, size_t j) { connect(i, j, opts_.link); }
+void SimNet::connect(size_t i, size_t j) {
+  connect(i, j, opts_.link);
+}
 
 void SimNet::connect(size_t i, size_t j, const MemLinkParams& params) {
   if (i == j) return;
   if (i > j) std::swap(i, j);
   net_.set_link_both(nodes_[i]->addr(), nodes_[j]->addr(), params);
   edges_.emplace_back(i, j);
+  params_[link_key(i, j)] = params;
   adj_[i].push_back(j);
   adj_[j].push_back(i);
   dial(i, j);
 }
 
 void SimNet::set_link_up(size_t i, size_t j, bool up) {
-  MemLinkParams p = opts_.link;
+  const auto it = params_.find(link_key(i, j));
+  MemLinkParams p = it != params_.end() ? it->second : opts_.link;
   p.up = up;
   net_.set_link_both(nodes_[i]->addr(), nodes_[j]->addr(), p);
-  if (up) down_.erase(link_key(i, j));
-  else down_.insert(link_key(i, j));
+  if (up)
+    down_.erase(link_key(i, j));
+  else
+    down_.insert(link_key(i, j));
 }
 
-bool SimNet::link_up(size_t i, size_t j) const { return !down_.count(link_key(i, j)); }
+bool SimNet::link_up(size_t i, size_t j) const {
+  return !down_.count(link_key(i, j));
+}
 
 void SimNet::kill(size_t i) {
   SimNode& n = *nodes_[i];
@@ -117,7 +131,8 @@ void SimNet::revive(size_t i) {
 
 namespace {
 struct TickLater {
-  bool operator()(const std::pair<uint64_t, size_t>& a, const std::pair<uint64_t, size_t>& b) const {
+  bool operator()(const std::pair<uint64_t, size_t>& a,
+                  const std::pair<uint64_t, size_t>& b) const {
     return a > b;  // min-heap on (due, index): same-ms ticks run in index order
   }
 };
@@ -164,7 +179,9 @@ void SimNet::run_until(uint64_t t) {
   }
 }
 
-void SimNet::run_for(uint64_t ms) { run_until(now_ + ms); }
+void SimNet::run_for(uint64_t ms) {
+  run_until(now_ + ms);
+}
 
 bool SimNet::run_until(const std::function<bool()>& pred, uint64_t max_ms, uint64_t check_ms) {
   const uint64_t end = now_ + max_ms;

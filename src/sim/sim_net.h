@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -63,10 +64,10 @@ class SimNode : public TransportSink, public LinkIo {
 
 struct SimOptions {
   uint64_t seed = 1;
-  size_t pool_buffers = 1 << 16;  // shared by every node (one thread)
+  size_t pool_buffers = 1 << 16;   // shared by every node (one thread)
   size_t max_in_flight = 1 << 16;  // MemNetwork queue bound
   size_t buffer_size = 2048;
-  NodeOptions node;  // applied to every node
+  NodeOptions node;    // applied to every node
   MemLinkParams link;  // default link behaviour (latency, loss)
   // Transport MTU of every node (the UDP default). The link layer refuses
   // frames above it, so it bounds TreeAnnounce size, i.e. tree depth.
@@ -88,7 +89,8 @@ class SimNet {
   // auto-reconnect), the link carries traffic both ways with `params`.
   void connect(size_t i, size_t j);
   void connect(size_t i, size_t j, const MemLinkParams& params);
-  // Link failure / repair (packets both ways are lost while down).
+  // Link failure / repair (packets both ways are lost while down; the link's
+  // connect() parameters are kept).
   void set_link_up(size_t i, size_t j, bool up);
   [[nodiscard]] bool link_up(size_t i, size_t j) const;
   [[nodiscard]] size_t links_down() const { return down_.size(); }
@@ -131,6 +133,7 @@ class SimNet {
   std::vector<std::pair<size_t, size_t>> edges_;
   std::vector<std::vector<size_t>> adj_;
   std::unordered_set<uint64_t> down_;
+  std::unordered_map<uint64_t, MemLinkParams> params_;  // per connect()ed link
   // Min-heap of (due, index); entries whose due no longer matches the node's
   // next_tick_ms_ (or whose node is dead) are stale and skipped.
   std::vector<std::pair<uint64_t, size_t>> ticks_;

@@ -34,12 +34,11 @@ struct Candidate {
 std::vector<Candidate> pairs_within(const std::vector<std::pair<double, double>>& pos, double r) {
   const size_t cells = std::max<size_t>(1, static_cast<size_t>(1.0 / r));
   const double side = 1.0 / static_cast<double>(cells);
-  auto cell_of = [&](double x) {
-    return std::min(cells - 1, static_cast<size_t>(x / side));
-  };
+  auto cell_of = [&](double x) { return std::min(cells - 1, static_cast<size_t>(x / side)); };
   std::vector<std::vector<uint32_t>> grid(cells * cells);
   for (size_t i = 0; i < pos.size(); ++i)
-    grid[cell_of(pos[i].second) * cells + cell_of(pos[i].first)].push_back(static_cast<uint32_t>(i));
+    grid[cell_of(pos[i].second) * cells + cell_of(pos[i].first)].push_back(
+        static_cast<uint32_t>(i));
   const double r2 = r * r;
   std::vector<Candidate> out;
   for (size_t i = 0; i < pos.size(); ++i) {
@@ -59,11 +58,16 @@ std::vector<Candidate> pairs_within(const std::vector<std::pair<double, double>>
 
 const char* topology_name(TopologyKind k) {
   switch (k) {
-    case TopologyKind::kLine: return "line";
-    case TopologyKind::kRing: return "ring";
-    case TopologyKind::kGrid: return "grid";
-    case TopologyKind::kGeometric: return "geometric";
-    case TopologyKind::kScaleFree: return "scalefree";
+    case TopologyKind::kLine:
+      return "line";
+    case TopologyKind::kRing:
+      return "ring";
+    case TopologyKind::kGrid:
+      return "grid";
+    case TopologyKind::kGeometric:
+      return "geometric";
+    case TopologyKind::kScaleFree:
+      return "scalefree";
   }
   return "?";
 }
@@ -209,10 +213,14 @@ Topology make_scale_free(size_t n, size_t m, uint64_t seed) {
 
 Topology make_topology(TopologyKind k, size_t n, double degree, uint64_t seed) {
   switch (k) {
-    case TopologyKind::kLine: return make_line(n);
-    case TopologyKind::kRing: return make_ring(n);
-    case TopologyKind::kGrid: return make_grid_n(n);
-    case TopologyKind::kGeometric: return make_geometric(n, degree, seed);
+    case TopologyKind::kLine:
+      return make_line(n);
+    case TopologyKind::kRing:
+      return make_ring(n);
+    case TopologyKind::kGrid:
+      return make_grid_n(n);
+    case TopologyKind::kGeometric:
+      return make_geometric(n, degree, seed);
     case TopologyKind::kScaleFree:
       return make_scale_free(n, static_cast<size_t>(std::max(1.0, std::round(degree))), seed);
   }
@@ -248,7 +256,8 @@ std::vector<uint32_t> bfs_hops(const Adjacency& adj, uint32_t src, const std::ve
   return d;
 }
 
-size_t components(const Adjacency& adj, std::vector<uint32_t>& comp, const std::vector<bool>& alive) {
+size_t components(const Adjacency& adj, std::vector<uint32_t>& comp,
+                  const std::vector<bool>& alive) {
   comp.assign(adj.size(), UINT32_MAX);
   auto ok = [&](uint32_t i) { return alive.empty() || alive[i]; };
   uint32_t count = 0;
