@@ -377,6 +377,7 @@ class Scenario {
       res_.tree_received += n.tree().counters().received;
       res_.tree_accepted += n.tree().counters().accepted;
       res_.filters_received += n.bloom().counters().received;
+      res_.filters_fill_exceeded += n.bloom().counters().fill_exceeded;
       res_.lookups_initiated += n.lookups().counters().req_initiated;
       res_.datagrams_forwarded += n.forwarding().forwarded_packets;
     }

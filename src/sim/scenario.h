@@ -147,6 +147,10 @@ struct ScenarioResult {
   // Protocol work totals (for profiling).
   uint64_t handshakes = 0, tree_received = 0, tree_accepted = 0, filters_received = 0,
            lookups_initiated = 0, datagrams_forwarded = 0;
+  // FilterAnnounces dropped by the inbound fill cap (node.bloom.max_inbound_fpr,
+  // 0.20 = about 2,114 entries in the 8192-bit v1 filter): a subtree larger
+  // than that is invisible to the receiver's filters.
+  uint64_t filters_fill_exceeded = 0;
   uint64_t sim_ms = 0;
   double wall_s = 0, build_wall_s = 0, cpu_s = 0;  // cpu: this process, user + system
 };
