@@ -30,8 +30,8 @@ void usage(FILE* f) {
       "                      drawn once, uniformly in [LO, HI] (per-link, from the seed)\n"
       "  --loss P            link loss probability 0..1 (default 0)\n"
       "  --mtu M             transport MTU (default 1280; bounds TreeAnnounce size = tree depth)\n"
-      "  --pairs K           reachability pairs after convergence (default: all ordered pairs\n"
-      "                      when N <= 100, else 10000)\n"
+      "  --pairs K|all       reachability pairs after convergence (default: all ordered pairs\n"
+      "                      when N <= 100, else a fixed sample of 10000)\n"
       "  --phase-pairs K     pairs sampled after each failure phase (default 1000, 0 = none)\n"
       "  --wave W            concurrent lookups (default 200)\n"
       "  --scenario S[,S..]  failure schedule after the initial convergence, run in order:\n"
@@ -322,7 +322,9 @@ int main(int argc, char** argv) {
     } else if (a == "--mtu") {
       c.mtu = static_cast<uint16_t>(std::min<size_t>(65535, count()));
     } else if (a == "--pairs") {
-      c.pairs = count();
+      const char* v = val();
+      c.pairs = std::string_view(v) == "all" ? SIZE_MAX
+                                             : static_cast<size_t>(std::strtoull(v, nullptr, 10));
     } else if (a == "--phase-pairs") {
       c.phase_pairs = count();
     } else if (a == "--wave") {
