@@ -173,6 +173,44 @@ TEST_F(SimScenario, LinkFailuresReconverge) {
   expect_full_reach(r.phases[1]);
 }
 
+// A link keeps its own connect() parameters across a failure and repair
+// (per-link latency used to fall back to the network default on repair).
+TEST_F(SimScenario, LinkRepairKeepsPerLinkLatency) {
+  SimNet net(SimOptions{});
+  net.add_node();
+  net.add_node();
+  MemLinkParams slow;
+  slow.latency_ms = 200;
+  net.connect(0, 1, slow);
+  Observer obs(net);
+  ASSERT_TRUE(net.run_until([&] { return obs.tree_converged() && obs.links_settled(); }, 30'000));
+  net.set_link_up(0, 1, false);
+  net.run_for(2'000);
+  net.set_link_up(0, 1, true);
+  net.run_for(1'000);  // drain what was sent while down (lost) or just after
+  while (net.network().in_flight() == 0) net.run_for(1);
+  EXPECT_EQ(net.network().next_due() - net.now(), 200u);
+}
+
+// Lossy links: the tree, links and blooms still settle, and most datagrams
+// (sent once, no retransmission) arrive.
+TEST_F(SimScenario, ConvergesOverLossyLinks) {
+  ScenarioConfig c = base(TopologyKind::kGeometric, 6);
+  c.nodes = 40;
+  c.loss = 0.05;
+  c.pairs = 200;
+  const ScenarioResult r = run_scenario(c);
+  ASSERT_EQ(r.phases.size(), 1u);
+  const PhaseResult& p = r.phases[0];
+  EXPECT_TRUE(p.conv.converged);
+  EXPECT_TRUE(p.conv.links_settled);
+  EXPECT_TRUE(p.conv.bloom_settled);
+  ASSERT_TRUE(p.reach.has_value());
+  EXPECT_GT(p.reach->found_ratio(), 0.9);
+  EXPECT_GT(p.reach->delivered_ratio(), 0.5);
+  EXPECT_LT(p.reach->delivered, p.reach->pairs);  // some datagrams are lost
+}
+
 std::string fingerprint(const ScenarioResult& r) {
   std::ostringstream o;
   o << r.topology << '/' << r.edges << '/' << r.sim_ms << '/' << r.control_bytes_per_node_s << '/'
