@@ -6,14 +6,17 @@
 #   make bench   Google Benchmark micro benchmarks (build/bench)
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS each, default 300)
 #   make demo    the main job: a small local mesh showing traffic crossing it
+#   make sim     mesh simulator (real nodes, in-memory links, manual clock):
+#                SIM_ARGS (default: 1,000-node scale-free mesh) -> table
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 GEN := -G Ninja
 CMAKE ?= cmake
 FUZZ_SECONDS ?= 300
 TEST_FUZZ_SECONDS ?= 15
+SIM_ARGS ?= --topology scalefree --nodes 1000 --seed 1 --verbose
 
-.PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke integration bench fuzz demo clean format
+.PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke integration bench fuzz demo sim clean format
 
 all: release
 
@@ -72,6 +75,9 @@ fuzz: fuzz-build
 
 demo: release
 	@bash scripts/demo.sh
+
+sim: release
+	./build/release/apps/fips-sim $(SIM_ARGS)
 
 format:
 	find src apps tests fuzz bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

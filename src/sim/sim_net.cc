@@ -23,7 +23,7 @@ Identity make_identity(uint64_t seed, size_t index) {
 }  // namespace
 
 SimNode::SimNode(SimNet& net, size_t index, Identity id, const NodeOptions& opts, uint64_t seed)
-    : net_(net), index_(index), id_(std::move(id)), opts_(opts) {
+    : net_(net), index_(index), id_(std::move(id)), opts_(opts), mtu_(net.opts_.mtu) {
   transport_ = std::make_unique<MemTransport>(1, net.net_, index + 1, *this, mtu_);
   Epoch e;
   store_u64le(e.data(), seed ^ 0x5EED);
@@ -39,7 +39,9 @@ void SimNode::on_packet(TransportId tid, const TransportAddr& from, PacketBuf&& 
   node_->on_packet(tid, from, std::move(pkt), net_.now_);
 }
 
-PacketBuf SimNode::alloc() { return net_.pool_.acquire(); }
+PacketBuf SimNode::alloc() {
+  return net_.pool_.acquire();
+}
 
 bool SimNode::send(TransportId, const TransportAddr& to, PacketBuf&& pkt) {
   if (!alive_) return false;
@@ -48,10 +50,14 @@ bool SimNode::send(TransportId, const TransportAddr& to, PacketBuf&& pkt) {
   return transport_->send(to, std::move(pkt));
 }
 
-uint64_t SimNode::wall_ms() const { return 1'700'000'000'000ULL + net_.now_; }
+uint64_t SimNode::wall_ms() const {
+  return 1'700'000'000'000ULL + net_.now_;
+}
 
 SimNet::SimNet(const SimOptions& opts)
-    : opts_(opts), pool_(opts.pool_buffers, opts.buffer_size, 128), net_(opts.seed) {
+    : opts_(opts),
+      pool_(opts.pool_buffers, opts.buffer_size, 128),
+      net_(opts.seed, opts.max_in_flight) {
   net_.set_default_link(opts.link);
 }
 
@@ -66,6 +72,7 @@ size_t SimNet::add_node() {
   nodes_.push_back(std::make_unique<SimNode>(*this, i, make_identity(opts_.seed, i), opts_.node,
                                              opts_.seed * 1000003ULL + i));
   adj_.emplace_back();
+  schedule(i);
   return i;
 }
 
@@ -75,22 +82,34 @@ void SimNet::dial(size_t i, size_t j) {
   a.node().link().add_static_peer(b.identity().as_peer(), {DialTarget{1, b.addr()}}, true, now_);
 }
 
-void SimNet::connect(size_t i, size_t j) { connect(i, j, opts_.link); }
+void SimNet::connect(size_t i, size_t j) {
+  connect(i, j, opts_.link);
+}
 
 void SimNet::connect(size_t i, size_t j, const MemLinkParams& params) {
   if (i == j) return;
   if (i > j) std::swap(i, j);
   net_.set_link_both(nodes_[i]->addr(), nodes_[j]->addr(), params);
   edges_.emplace_back(i, j);
+  params_[link_key(i, j)] = params;
   adj_[i].push_back(j);
   adj_[j].push_back(i);
   dial(i, j);
 }
 
 void SimNet::set_link_up(size_t i, size_t j, bool up) {
-  MemLinkParams p = opts_.link;
+  const auto it = params_.find(link_key(i, j));
+  MemLinkParams p = it != params_.end() ? it->second : opts_.link;
   p.up = up;
   net_.set_link_both(nodes_[i]->addr(), nodes_[j]->addr(), p);
+  if (up)
+    down_.erase(link_key(i, j));
+  else
+    down_.insert(link_key(i, j));
+}
+
+bool SimNet::link_up(size_t i, size_t j) const {
+  return !down_.count(link_key(i, j));
 }
 
 void SimNet::kill(size_t i) {
@@ -105,24 +124,52 @@ void SimNet::revive(size_t i) {
   n.node_ = std::make_unique<Node>(n.id_, e, n.opts_, n, opts_.seed * 7 + now_ + i);
   n.alive_ = true;
   n.next_tick_ms_ = now_ + n.tick_phase_ms_ % 1000;
+  schedule(i);
   for (size_t j : adj_[i])
     if (i < j) dial(i, j);
 }
 
+namespace {
+struct TickLater {
+  bool operator()(const std::pair<uint64_t, size_t>& a,
+                  const std::pair<uint64_t, size_t>& b) const {
+    return a > b;  // min-heap on (due, index): same-ms ticks run in index order
+  }
+};
+}  // namespace
+
+void SimNet::schedule(size_t i) {
+  ticks_.emplace_back(nodes_[i]->next_tick_ms_, i);
+  std::push_heap(ticks_.begin(), ticks_.end(), TickLater{});
+}
+
+uint64_t SimNet::next_tick() {
+  while (!ticks_.empty()) {
+    const auto [due, i] = ticks_.front();
+    const SimNode& n = *nodes_[i];
+    if (n.alive_ && n.next_tick_ms_ == due) return due;
+    std::pop_heap(ticks_.begin(), ticks_.end(), TickLater{});  // stale entry
+    ticks_.pop_back();
+  }
+  return UINT64_MAX;
+}
+
 void SimNet::tick_due() {
-  for (auto& n : nodes_) {
-    if (!n->alive_ || now_ < n->next_tick_ms_) continue;
-    n->node().tick(now_);
-    n->next_tick_ms_ = now_ + 1000;
+  while (next_tick() <= now_) {
+    const size_t i = ticks_.front().second;
+    std::pop_heap(ticks_.begin(), ticks_.end(), TickLater{});
+    ticks_.pop_back();
+    SimNode& n = *nodes_[i];
+    n.node().tick(now_);
+    n.next_tick_ms_ = now_ + 1000;
+    schedule(i);
   }
 }
 
 void SimNet::run_until(uint64_t t) {
   while (now_ < t) {
     // Next event: a delivery or a node tick.
-    uint64_t next = std::min<uint64_t>(t, net_.next_due());
-    for (auto& n : nodes_)
-      if (n->alive_ && n->next_tick_ms_ < next) next = n->next_tick_ms_;
+    uint64_t next = std::min<uint64_t>({t, net_.next_due(), next_tick()});
     if (next < now_) next = now_;
     now_ = next;
     // Packets sent while delivering (zero latency) wait for the next round;
@@ -132,7 +179,9 @@ void SimNet::run_until(uint64_t t) {
   }
 }
 
-void SimNet::run_for(uint64_t ms) { run_until(now_ + ms); }
+void SimNet::run_for(uint64_t ms) {
+  run_until(now_ + ms);
+}
 
 bool SimNet::run_until(const std::function<bool()>& pred, uint64_t max_ms, uint64_t check_ms) {
   const uint64_t end = now_ + max_ms;

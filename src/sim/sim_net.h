@@ -1,13 +1,17 @@
 // Many real Nodes in one process joined by in-memory links (MemNetwork) on a
 // manual clock: the harness for multi-node tests and the fips-sim simulator.
 // Deterministic for a given seed (identities, indices, loss, tick phases).
-// Not here: topology generators and metrics (apps/fips-sim, sim/topology.h).
+// Node ticks are kept in a min-heap keyed by (due time, index), so advancing
+// the clock costs O(events log n), not O(n) per step.
+// Not here: topology generators (sim/topology.h), measurements (sim/scenario.h).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dataplane/buffer_pool.h"
@@ -52,7 +56,7 @@ class SimNode : public TransportSink, public LinkIo {
   NodeOptions opts_;
   std::unique_ptr<MemTransport> transport_;
   std::unique_ptr<Node> node_;
-  uint16_t mtu_ = 1280;
+  uint16_t mtu_;
   bool alive_ = true;
   uint64_t tick_phase_ms_ = 0;
   uint64_t next_tick_ms_ = 0;
@@ -60,10 +64,14 @@ class SimNode : public TransportSink, public LinkIo {
 
 struct SimOptions {
   uint64_t seed = 1;
-  size_t pool_buffers = 1 << 16;  // shared by every node (one thread)
+  size_t pool_buffers = 1 << 16;   // shared by every node (one thread)
+  size_t max_in_flight = 1 << 16;  // MemNetwork queue bound
   size_t buffer_size = 2048;
-  NodeOptions node;  // applied to every node
+  NodeOptions node;    // applied to every node
   MemLinkParams link;  // default link behaviour (latency, loss)
+  // Transport MTU of every node (the UDP default). The link layer refuses
+  // frames above it, so it bounds TreeAnnounce size, i.e. tree depth.
+  uint16_t mtu = 1280;
 };
 
 class SimNet {
@@ -81,8 +89,13 @@ class SimNet {
   // auto-reconnect), the link carries traffic both ways with `params`.
   void connect(size_t i, size_t j);
   void connect(size_t i, size_t j, const MemLinkParams& params);
-  // Link failure / repair (packets both ways are lost while down).
+  // Link failure / repair (packets both ways are lost while down; the link's
+  // connect() parameters are kept).
   void set_link_up(size_t i, size_t j, bool up);
+  [[nodiscard]] bool link_up(size_t i, size_t j) const;
+  [[nodiscard]] size_t links_down() const { return down_.size(); }
+  // Graph neighbours (every connect()ed node, whatever the link state).
+  [[nodiscard]] const std::vector<size_t>& neighbours(size_t i) const { return adj_[i]; }
   // Node failure: stops ticking and receiving; revive() restarts it with a
   // fresh epoch (same identity), redialling its configured neighbours.
   void kill(size_t i);
@@ -105,6 +118,12 @@ class SimNet {
   friend class SimNode;
   void tick_due();
   void dial(size_t i, size_t j);
+  void schedule(size_t i);
+  uint64_t next_tick();  // earliest live tick (drops stale heap entries)
+  static uint64_t link_key(size_t i, size_t j) {
+    if (i > j) std::swap(i, j);
+    return (static_cast<uint64_t>(i) << 32) | j;
+  }
 
   SimOptions opts_;
   BufferPool pool_;
@@ -113,6 +132,11 @@ class SimNet {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<std::pair<size_t, size_t>> edges_;
   std::vector<std::vector<size_t>> adj_;
+  std::unordered_set<uint64_t> down_;
+  std::unordered_map<uint64_t, MemLinkParams> params_;  // per connect()ed link
+  // Min-heap of (due, index); entries whose due no longer matches the node's
+  // next_tick_ms_ (or whose node is dead) are stale and skipped.
+  std::vector<std::pair<uint64_t, size_t>> ticks_;
 };
 
 }  // namespace fips::sim
