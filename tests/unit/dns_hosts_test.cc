@@ -162,7 +162,13 @@ TEST(DnsHosts, PeerAliasesMergedFileWins) {
 
 TEST(DnsHosts, EntryCap) {
   std::string text;
-  for (size_t i = 0; i <= kMaxHostEntries; ++i) text += "h" + std::to_string(i) + " " + kNpubA + "\n";
+  for (size_t i = 0; i <= kMaxHostEntries; ++i) {
+    text += 'h';  // appended piecewise: GCC 12 -O3 flags "h" + std::string with -Wrestrict
+    text += std::to_string(i);
+    text += ' ';
+    text += kNpubA;
+    text += '\n';
+  }
   text += std::string("h0 ") + kNpubB + "\n";  // overriding an existing name is still allowed
   auto p = parse_hosts(text, "h");
   EXPECT_EQ(p.map.size(), kMaxHostEntries);

@@ -178,6 +178,7 @@ TEST(DnsMessage, RecordsAreWalked) {
   // EDNS OPT (udp 1232, DO=0) with one COOKIE option of 8 bytes.
   auto opt = unhex("0000290" "4d0" "00000000" "000c" "000a0008" "0102030405060708");
   auto m = base;
+  ASSERT_GE(m.size(), kHeaderSize);  // also tells GCC -O3 the copy is non-null
   m[11] = 1;
   m.insert(m.end(), opt.begin(), opt.end());
   auto q = parse_query(m);
