@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make demo: starts three fips daemons on loopback in a line A - B - C
-# (A-B over UDP, B-C over TCP), waits for them to link up, shows what the
-# operator sees through fipsctl, then stops them with SIGTERM (each sends
-# Disconnect(Shutdown) to its peers). Everything runs in a scratch directory
+# make demo without root: three fips daemons on loopback in a line A - B - C
+# (A-B over UDP, B-C over TCP), no TUN. Waits for them to link up, shows what
+# the operator sees through fipsctl, pings C from A over an end-to-end FSP
+# session (fipsctl ping: the echo service), then stops them with SIGTERM
+# (each sends Disconnect(Shutdown) to its peers). Everything runs in a scratch directory
 # that is removed on exit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,8 +88,11 @@ echo
 echo "== fipsctl show transports (on B)"
 ctl b show transports
 echo
-echo "== fipsctl show status (on A)"
-ctl a show status
+echo "== fipsctl ping C from A (two hops, through B, over an FSP session)"
+for i in $(seq 1 20); do ctl a ping -c 3 -i 0.3 "$(npub c)" && break; sleep 0.5; done
+echo
+echo "== fipsctl show sessions (on A)"
+ctl a show sessions
 echo
 echo "== stopping: SIGTERM makes every node send Disconnect(Shutdown) to its peers"
 kill -TERM "${pids[1]}"   # A
