@@ -6,6 +6,8 @@
 #   make bench   Google Benchmark micro benchmarks (build/bench)
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS each, default 300)
 #   make demo    the main job: a small local mesh showing traffic crossing it
+#   make sim     the simulator at 1,000 nodes (SIM_ARGS to change)
+#   make bench-net  iperf3/ping through fips0 in namespaces (root)
 #   make sim     mesh simulator (real nodes, in-memory links, manual clock):
 #                SIM_ARGS (default: 1,000-node scale-free mesh) -> table
 SHELL := /bin/bash
@@ -75,6 +77,10 @@ fuzz: fuzz-build
 
 demo: release
 	@bash scripts/demo.sh
+
+# iperf3/ping through fips0 in network namespaces (root), 1 and 2 hops.
+bench-net: release
+	@bash scripts/bench-net.sh
 
 sim: release
 	./build/release/apps/fips-sim $(SIM_ARGS)

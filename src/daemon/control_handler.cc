@@ -155,7 +155,7 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
   if (d_.adapter()) x.congestion.ce_received = d_.adapter()->counters().ce_received;
   nlohmann::json j = show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
                                        node.bloom().counters(), node.link().counters(), x);
-  j.update(dataplane_metrics_json(d_.sessions(), d_.adapter(), d_.tun()));
+  j.update(dataplane_metrics_json(d_.sessions(), d_.adapter(), d_.tun(), d_.dns()));
   return j;
 }
 

@@ -17,8 +17,18 @@ ErrorSignalCounters error_signal_counters(const fsp::SessionCounters& s) {
 }
 
 nlohmann::json dataplane_metrics_json(const SessionLayer& sl, const ipv6::Ipv6Adapter* adapter,
-                                      const ipv6::TunDevice* tun) {
+                                      const ipv6::TunDevice* tun, const dns::DnsServer* dns) {
   nlohmann::json j;
+  if (dns) {
+    const auto& r = dns->responder().counters();
+    const auto& d = dns->counters();
+    j["dns"] = {{"datagrams", d.datagrams},   {"queries", r.queries},
+                {"answered", r.answered},     {"aaaa_answers", r.aaaa_answers},
+                {"nodata", r.nodata},         {"nxdomain", r.nxdomain},
+                {"malformed", r.malformed},   {"oversize", d.oversize},
+                {"mesh_dropped", d.mesh_dropped}, {"recv_errors", d.recv_errors},
+                {"send_errors", d.send_errors}};
+  }
   if (tun) {
     const auto& t = tun->counters();
     j["tun"] = {{"rx_packets", t.rx_packets},       {"rx_bytes", t.rx_bytes},

@@ -9,15 +9,16 @@
 
 #include "control/queries_routing.h"
 #include "ipv6/adapter.h"
+#include "ipv6/dns.h"
 #include "ipv6/tun.h"
 #include "node/session_layer.h"
 
 namespace fips {
 
 ErrorSignalCounters error_signal_counters(const fsp::SessionCounters& s);
-// {"tun": {...}, "ipv6": {...}, "session_layer": {...}, "fsp": {...}}; absent
-// parts (no TUN) are omitted.
+// {"tun", "ipv6", "dns", "session_layer", "fsp"}; absent parts (no TUN, no
+// DNS) are omitted.
 nlohmann::json dataplane_metrics_json(const SessionLayer& sl, const ipv6::Ipv6Adapter* adapter,
-                                      const ipv6::TunDevice* tun);
+                                      const ipv6::TunDevice* tun, const dns::DnsServer* dns);
 
 }  // namespace fips
