@@ -133,7 +133,6 @@ class SessionLayer : public fsp::SessionEnv, public ipv6::AdapterHost {
   static constexpr size_t kMaxRetry = 256;
   std::vector<NodeAddr> retry_, retry_scratch_;
   uint16_t transport_mtu_ = 1280;
-  bool in_actions_ = false;
   SessionLayerCounters counters_;
 };
 

@@ -1,6 +1,7 @@
 #include "sim/topology.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <numbers>
 
@@ -164,7 +165,7 @@ Topology make_geometric(size_t n, double mean_degree, uint64_t seed) {
     size_t pick = 0;
     for (size_t c = 1; c < nc; ++c)
       if (size[c] < size[pick] || (size[c] == size[pick] && first[c] < first[pick])) pick = c;
-    Candidate best{INFINITY, {0, 0}};
+    Candidate best{std::numeric_limits<double>::infinity(), {0, 0}};
     for (uint32_t i = 0; i < n; ++i) {
       if (comp[i] != pick) continue;
       for (uint32_t j = 0; j < n; ++j) {
