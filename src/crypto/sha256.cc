@@ -62,23 +62,33 @@ class HmacSha256 {
 
 }  // namespace
 
+// One-shot digests use OpenSSL's SHA-256 block functions on a stack context:
+// SHA256() and EVP_Digest* fetch the algorithm by name and allocate a context
+// on every call (measured: strcmp + rwlock + malloc per routed packet, since
+// the bloom-filter lookup of every forwarding decision hashes the
+// destination). The low-level API is deprecated in OpenSSL 3 but computes
+// the same function with no allocation.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 Digest32 sha256(std::span<const uint8_t> data) {
+  SHA256_CTX c;
+  SHA256_Init(&c);
+  if (!data.empty()) SHA256_Update(&c, data.data(), data.size());
   Digest32 out;
-  SHA256(data.data(), data.size(), out.data());
+  SHA256_Final(out.data(), &c);
   return out;
 }
 
 Digest32 sha256_2(std::span<const uint8_t> a, std::span<const uint8_t> b) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  if (!a.empty()) EVP_DigestUpdate(ctx, a.data(), a.size());
-  if (!b.empty()) EVP_DigestUpdate(ctx, b.data(), b.size());
+  SHA256_CTX c;
+  SHA256_Init(&c);
+  if (!a.empty()) SHA256_Update(&c, a.data(), a.size());
+  if (!b.empty()) SHA256_Update(&c, b.data(), b.size());
   Digest32 out;
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, out.data(), &len);
-  EVP_MD_CTX_free(ctx);
+  SHA256_Final(out.data(), &c);
   return out;
 }
+#pragma GCC diagnostic pop
 
 Digest32 hmac_sha256(std::span<const uint8_t> key, std::span<const uint8_t> msg1,
                      std::span<const uint8_t> msg2) {

@@ -96,6 +96,16 @@ NlResult<void> Rtnl::set_link_mtu(uint32_t ifindex, uint32_t mtu) {
   return transact(nlh, "RTM_NEWLINK mtu");
 }
 
+NlResult<void> Rtnl::set_link_txqlen(uint32_t ifindex, uint32_t txqlen) {
+  alignas(nlmsghdr) uint8_t buf[kBufSize];
+  nlmsghdr* nlh = put_header(buf, RTM_NEWLINK, 0);
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = static_cast<int>(ifindex);
+  mnl_attr_put_u32(nlh, IFLA_TXQLEN, txqlen);
+  return transact(nlh, "RTM_NEWLINK txqlen");
+}
+
 NlResult<void> Rtnl::set_link_up(uint32_t ifindex) {
   alignas(nlmsghdr) uint8_t buf[kBufSize];
   nlmsghdr* nlh = put_header(buf, RTM_NEWLINK, 0);

@@ -40,6 +40,7 @@ class Rtnl {
   [[nodiscard]] NlResult<void> delete_link(uint32_t ifindex);
   // Sets the MTU and, if up, IFF_UP (RTM_NEWLINK on an existing link).
   [[nodiscard]] NlResult<void> set_link_mtu(uint32_t ifindex, uint32_t mtu);
+  [[nodiscard]] NlResult<void> set_link_txqlen(uint32_t ifindex, uint32_t txqlen);
   [[nodiscard]] NlResult<void> set_link_up(uint32_t ifindex);
   // ip -6 addr add addr/prefix_len dev ifindex (NLM_F_CREATE|NLM_F_EXCL).
   [[nodiscard]] NlResult<void> add_address6(uint32_t ifindex, std::span<const uint8_t, 16> addr,

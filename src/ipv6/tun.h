@@ -75,6 +75,7 @@ struct TunOptions {
 class TunDevice {
  public:
   static constexpr size_t kMinHeadroom = 128;
+  static constexpr uint32_t kTxQueueLen = 2000;  // kernel -> daemon queue (see tun.cc)
   static constexpr uint32_t kRulePriority = 5265;
   static constexpr uint32_t kMainTable = 254;
 

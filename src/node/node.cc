@@ -357,7 +357,8 @@ Node::SendResult Node::send_datagram(const NodeAddr& dest, ByteSpan payload, uin
   return send_datagram_buf(dest, std::move(b), now);
 }
 
-Node::SendResult Node::send_datagram_buf(const NodeAddr& dest, PacketBuf&& b, uint64_t now) {
+Node::SendResult Node::send_datagram_buf(const NodeAddr& dest, PacketBuf&& b, uint64_t now,
+                                         const Route* via) {
   if (!b) return SendResult::kNoBuffer;
   if (b.tailroom() < kAeadTagSize || !b.push_front(routing::kSessionDatagramHeaderSize))
     return SendResult::kTooLarge;
@@ -367,18 +368,19 @@ Node::SendResult Node::send_datagram_buf(const NodeAddr& dest, PacketBuf&& b, ui
                                                id_.node_addr(), dest)
            .ok())
     return SendResult::kTooLarge;
-  const routing::NextHop hop = routing::find_next_hop(*this, RouteDest::of(dest), coords_, now);
-  if (!hop.is_peer()) return SendResult::kNoRoute;
-  Peer* p = peer_list_[hop.peer_index];
-  routing::clamp_path_mtu_in_place(b.span(), link_mtu(hop.peer_index));
+  const Route r = via && via->mtu != 0 && via->peer_index < peer_list_.size() ? *via : route(dest, now);
+  if (r.mtu == 0) return SendResult::kNoRoute;
+  Peer* p = peer_list_[r.peer_index];
+  routing::clamp_path_mtu_in_place(b.span(), r.mtu);
   if (!link_.send_message(*p, std::move(b), now)) return SendResult::kSendFailed;
   fwd_.on_originated(n);
   return SendResult::kSent;
 }
 
-uint16_t Node::route_mtu(const NodeAddr& dest, uint64_t now) {
+Node::Route Node::route(const NodeAddr& dest, uint64_t now) {
   const routing::NextHop hop = routing::find_next_hop(*this, RouteDest::of(dest), coords_, now);
-  return hop.is_peer() ? link_mtu(hop.peer_index) : 0;
+  if (!hop.is_peer()) return {};
+  return Route{hop.peer_index, link_mtu(hop.peer_index)};
 }
 
 // ---- control helpers ----

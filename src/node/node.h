@@ -80,9 +80,16 @@ class Node : public LinkUpper, public PeerView {
   void set_peer_down(PeerDownFn fn) { peer_down_ = std::move(fn); }
   // `buf` holds a payload with at least kSessionDatagramHeaderSize bytes of
   // headroom and kAeadTagSize of tailroom: the header is prepended in place.
-  SendResult send_datagram_buf(const NodeAddr& dest, PacketBuf&& buf, uint64_t now_ms);
-  // Link MTU of the first hop a datagram to dest would take now, 0 = no route.
-  uint16_t route_mtu(const NodeAddr& dest, uint64_t now_ms);
+  // `via` (from route()) skips the routing decision when the caller just made it.
+  struct Route {
+    size_t peer_index = 0;
+    uint16_t mtu = 0;  // 0 = no route
+  };
+  SendResult send_datagram_buf(const NodeAddr& dest, PacketBuf&& buf, uint64_t now_ms,
+                               const Route* via = nullptr);
+  // The first hop a datagram to dest would take now (mtu 0 = no route).
+  Route route(const NodeAddr& dest, uint64_t now_ms);
+  uint16_t route_mtu(const NodeAddr& dest, uint64_t now_ms) { return route(dest, now_ms).mtu; }
 
   // ---- discovery ----
   // Remembers the target's identity (needed to verify its proof) and starts a

@@ -187,8 +187,8 @@ void SessionLayer::retry_waiting(uint64_t now) {
 
 SessionLayer::Tx SessionLayer::send_established(const NodeAddr& dest, uint16_t sp, uint16_t dp,
                                                 PacketBuf& buf, uint64_t now) {
-  const uint16_t hop_mtu = node_.route_mtu(dest, now);
-  if (hop_mtu == 0) {
+  const Node::Route hop = node_.route(dest, now);
+  if (hop.mtu == 0) {
     // Routing lost the destination's coordinates (the tree moved): refresh
     // them; the caller keeps the packet until the lookup completes.
     ++counters_.route_lost;
@@ -199,14 +199,17 @@ SessionLayer::Tx SessionLayer::send_established(const NodeAddr& dest, uint16_t s
     }
     return Tx::kNoRoute;
   }
-  const fsp::SealStatus st = sm_->seal_data(dest, sp, dp, buf, hop_mtu, now, acts_);
+  const fsp::SealStatus st = sm_->seal_data(dest, sp, dp, buf, hop.mtu, now, acts_);
+  const bool warmup = !acts_.sends.empty();
   run_actions(now);  // a CoordsWarmup goes before the data
   if (st != fsp::SealStatus::kOk) {
     ++counters_.seal_failed;
     buf = PacketBuf();
     return Tx::kFailed;
   }
-  if (node_.send_datagram_buf(dest, std::move(buf), now) != Node::SendResult::kSent) {
+  // The route just computed still holds unless sending the warmup changed
+  // something (it cannot remove peers, but stay safe and route again).
+  if (node_.send_datagram_buf(dest, std::move(buf), now, warmup ? nullptr : &hop) != Node::SendResult::kSent) {
     ++counters_.route_lost;
     return Tx::kFailed;
   }
