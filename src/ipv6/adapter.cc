@@ -113,6 +113,13 @@ TunDecision Ipv6Adapter::on_tun_packet(PacketBuf&& in, uint64_t now_ms) {
     return reply_dest_unreachable(std::move(pkt), TunDrop::kNotForMesh);
   }
   if (std::memcmp(dst.data(), our_addr_.bytes.data(), 16) == 0) {
+    // Ours: a packet whose payload-length field disagrees with its size is not
+    // written back to the kernel (found by fuzz/ipv6_adapter_fuzz.cc; kernel
+    // TUN packets always agree, so only injected garbage is affected).
+    if (40 + ((size_t{pkt.data()[4]} << 8) | pkt.data()[5]) != pkt.size()) {
+      ++counters_.bad_packet;
+      return drop(std::move(pkt), TunDrop::kBadPacket);
+    }
     ++counters_.hairpin;
     (void)recalculate_l4_checksum(pkt.span());
     // The reference's TUN writer clamps everything it writes, keyed by source.
