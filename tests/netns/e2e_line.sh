@@ -28,19 +28,7 @@ pass "ping6 A -> C by address across two hops"
 
 # 50 MB over TCP, checksummed at both ends (python: no extra packages).
 MB=${E2E_MB:-50}
-nsx c python3 - "$ca" "$WORK/c/recv.sha" <<'PY' &
-import hashlib, socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5001)); s.listen(1); s.settimeout(60)
-c, _ = s.accept(); c.settimeout(60)
-h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    h.update(b); n += len(b)
-open(sys.argv[2], "w").write(f"{n} {h.hexdigest()}\n")
-PY
+tcp_sha_sink c "$ca" 5001 "$WORK/c/recv.sha"
 srv=$!
 sleep 0.5
 t0=$(date +%s.%N)

@@ -23,19 +23,7 @@ pass "square A-B-C-D up, A reaches C"
 
 # Receiver on C; sender on A paced at ~40 Mbit/s so the transfer lasts ~6 s.
 MB=${REROUTE_MB:-30}
-nsx c python3 - "$ca" "$WORK/c/recv.sha" <<'PY' &
-import hashlib, socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5002)); s.listen(1); s.settimeout(120)
-c, _ = s.accept(); c.settimeout(120)
-h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    h.update(b); n += len(b)
-open(sys.argv[2], "w").write(f"{n} {h.hexdigest()}\n")
-PY
+tcp_sha_sink c "$ca" 5002 "$WORK/c/recv.sha"
 srv=$!
 sleep 0.5
 nsx a python3 - "$ca" "$MB" "$WORK/a/sent.sha" <<'PY' &

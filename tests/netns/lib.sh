@@ -112,3 +112,22 @@ wait_until() {
 peer_count() { ctl "$1" show status 2>/dev/null | json 'd["peer_count"]' 2>/dev/null || echo -1; }
 has_peers() { [ "$(peer_count "$1")" = "$2" ]; }
 tun_up() { [ "$(ctl "$1" show status | json 'd["tun_state"]')" = active ]; }
+
+# tcp_sha_sink NAME ADDR PORT OUT: in NAME's namespace, accept one TCP
+# connection on [ADDR]:PORT and write "<bytes> <sha256>" of what arrived to
+# OUT. Runs in the background; $! is its pid.
+tcp_sha_sink() {
+  nsx "$1" python3 - "$2" "$3" "$4" <<'PY' &
+import hashlib, socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(120)
+c, _ = s.accept(); c.settimeout(120)
+h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b: break
+    h.update(b); n += len(b)
+open(sys.argv[3], "w").write(f"{n} {h.hexdigest()}\n")
+PY
+}
