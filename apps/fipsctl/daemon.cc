@@ -178,35 +178,34 @@ int cmd_connect(const std::string& socket_path, const Args& args) {
   return run(socket_path, build_command_request("connect", params));
 }
 
-int cmd_disconnect(const std::string& socket_path, const Args& args) {
-  static const char* kUsage = "fipsctl disconnect <PEER>";
-  static const char* kHelp =
-      "Disconnect a peer\n\nUsage: fipsctl disconnect <PEER>\n\n"
-      "Arguments:\n"
-      "  <PEER>  Peer identifier: npub (bech32) or hostname from /etc/fips/hosts\n\n"
-      "Options:\n  -h, --help  Print help\n";
+namespace {
+constexpr const char* kPeerArgHelp =
+    "Arguments:\n"
+    "  <PEER>  Peer identifier: npub (bech32) or hostname from /etc/fips/hosts\n\n"
+    "Options:\n  -h, --help  Print help\n";
+
+// `fipsctl <command> <PEER>`: one positional, resolved to an npub, sent as
+// {"npub": ...} to the control command of the same name.
+int peer_command(const std::string& socket_path, const Args& args, const char* command,
+                 const char* about) {
+  const std::string usage = std::string("fipsctl ") + command + " <PEER>";
+  const std::string help = std::string(about) + "\n\nUsage: " + usage + "\n\n" + kPeerArgHelp;
   static const char* const kNames[] = {"<PEER>"};
   Args pos;
-  if (int rc = positionals(args, 1, kUsage, kHelp, kNames, pos); rc != 0) return rc < 0 ? 0 : rc;
+  if (int rc = positionals(args, 1, usage.c_str(), help.c_str(), kNames, pos); rc != 0) return rc < 0 ? 0 : rc;
   auto npub = resolve_peer(pos[0]);
   if (!npub) return 1;
-  return run(socket_path, build_command_request("disconnect", nlohmann::json{{"npub", *npub}}));
+  return run(socket_path, build_command_request(command, nlohmann::json{{"npub", *npub}}));
+}
+}  // namespace
+
+int cmd_disconnect(const std::string& socket_path, const Args& args) {
+  return peer_command(socket_path, args, "disconnect", "Disconnect a peer");
 }
 
 int cmd_lookup(const std::string& socket_path, const Args& args) {
-  static const char* kUsage = "fipsctl lookup <PEER>";
-  static const char* kHelp =
-      "Discover a node's tree coordinates through the mesh (ours; not in the reference)\n\n"
-      "Usage: fipsctl lookup <PEER>\n\n"
-      "Arguments:\n"
-      "  <PEER>  Peer identifier: npub (bech32) or hostname from /etc/fips/hosts\n\n"
-      "Options:\n  -h, --help  Print help\n";
-  static const char* const kNames[] = {"<PEER>"};
-  Args pos;
-  if (int rc = positionals(args, 1, kUsage, kHelp, kNames, pos); rc != 0) return rc < 0 ? 0 : rc;
-  auto npub = resolve_peer(pos[0]);
-  if (!npub) return 1;
-  return run(socket_path, build_command_request("lookup", nlohmann::json{{"npub", *npub}}));
+  return peer_command(socket_path, args, "lookup",
+                      "Discover a node's tree coordinates through the mesh (ours; not in the reference)");
 }
 
 // fipsctl ping: echo requests over an FSP session, one control request each
