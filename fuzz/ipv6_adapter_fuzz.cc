@@ -4,7 +4,8 @@
 // (identity known or not, session state, path MTU). Any input: no crash, no
 // UB; a kSend/kQueue decision names a destination whose identity the host
 // gave; a reply or a delivered packet is a well-formed IPv6 packet that fits
-// its buffer; the pool gets every buffer back.
+// its buffer; the pool gets every buffer back; each TUN packet lands in
+// exactly one outcome counter.
 #include <cstdlib>
 #include <cstring>
 
@@ -71,6 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!in.empty()) std::memcpy(b.data(), in.data(), in.size());
     if ((ctl & 64) && b.size() >= 40) std::memcpy(b.data() + 24, remote().address().bytes.data(), 16);
     ipv6::TunDecision d = a.on_tun_packet(std::move(b), 1000);
+    // Exactly one outcome counter per packet (the netns test relies on it).
+    if (a.counters().tun_outcomes() != a.counters().tun_packets) std::abort();
     switch (d.action) {
       case ipv6::TunAction::kSend:
       case ipv6::TunAction::kQueue:

@@ -89,7 +89,8 @@ TunDecision Ipv6Adapter::reply_packet_too_big(PacketBuf&& pkt, uint16_t mtu, uin
   auto r = packet_too_big_in_place(whole(pkt), pkt.headroom(), pkt.size(), mtu);
   if (!r) {
     const bool headroom = r.error().code == WireErr::kNoSpace;
-    ++(headroom ? counters_.no_headroom : counters_.ptb_refused);
+    ++counters_.ptb_refused;  // the packet's outcome; no_headroom says why
+    if (headroom) ++counters_.no_headroom;
     return drop(std::move(pkt), headroom ? TunDrop::kNoHeadroom : TunDrop::kPtbRefused);
   }
   adopt(pkt, *r);

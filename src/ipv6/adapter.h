@@ -114,6 +114,9 @@ struct MeshDecision {
   [[nodiscard]] bool deliver() const { return drop == MeshDrop::kNone; }
 };
 
+// Every TUN packet ends in exactly one outcome counter (see tun_outcomes());
+// the others (ptb_global/ptb_path, du_*, no_headroom, mss_clamped_out) are
+// details counted in addition to the outcome.
 struct AdapterCounters {
   uint64_t tun_packets = 0;
   uint64_t not_ipv6 = 0;
@@ -124,11 +127,11 @@ struct AdapterCounters {
   uint64_t ptb_global = 0;  // oversize vs effective MTU
   uint64_t ptb_path = 0;    // oversize vs the session's path MTU
   uint64_t ptb_rate_limited = 0;
-  uint64_t ptb_refused = 0;
+  uint64_t ptb_refused = 0;  // PTB not built (bad packet or no headroom)
   uint64_t du_sent = 0;        // all Destination Unreachables built
   uint64_t du_suppressed = 0;  // should_send_icmp_error said no
   uint64_t identity_miss = 0;
-  uint64_t no_headroom = 0;
+  uint64_t no_headroom = 0;  // a DU or PTB reply could not be built in place
   uint64_t bad_packet = 0;
   uint64_t sent = 0;
   uint64_t queued_handshaking = 0;
@@ -140,6 +143,12 @@ struct AdapterCounters {
   uint64_t ce_marked = 0;       // of those, ECN-capable and marked CE
   uint64_t mss_clamped_in = 0;  // mesh -> TUN
   uint64_t delivered = 0;
+
+  // Sum of the TUN outcome counters; equals tun_packets at every moment.
+  [[nodiscard]] uint64_t tun_outcomes() const {
+    return not_ipv6 + not_for_mesh + identity_miss + bad_packet + hairpin + ptb_sent +
+           ptb_rate_limited + ptb_refused + sent + queued_handshaking + queued_initiate;
+  }
 };
 
 // §16.4: if the packet's ECN field (traffic class bits 1..0) is not 00, set

@@ -40,10 +40,19 @@ PY
 nsx a ip route add 10.99.0.0/24 dev fips0
 nsx a ping -c 3 -i 0.2 -W 1 10.99.0.1 >/dev/null 2>&1 || true
 sleep 1
-sum_of() { ctl a stats metrics | python3 -c "import json,sys; d=json.load(sys.stdin)['ipv6']; print(sum(d[k] for k in sys.argv[1:]))" "$@"; }
-total=$(metric '["ipv6"]["tun_packets"]'); not_ipv6=$(metric '["ipv6"]["not_ipv6"]')
-classified=$(sum_of not_ipv6 not_for_mesh identity_miss bad_packet no_headroom ptb_sent ptb_rate_limited ptb_refused hairpin sent queued_handshaking queued_initiate)
-echo "   tun_packets $total: not_ipv6 $not_ipv6, not_for_mesh $(metric '["ipv6"]["not_for_mesh"]'), identity_miss $(metric '["ipv6"]["identity_miss"]'), bad_packet $(metric '["ipv6"]["bad_packet"]')"
+# One snapshot for every counter: separate reads race with packets the kernel
+# itself sends into fips0 (MLD, router solicitations) between the reads.
+snap=$(ctl a stats metrics)
+read -r total not_ipv6 classified <<EOF2
+$(printf '%s' "$snap" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["ipv6"]
+# The outcome counters (AdapterCounters::tun_outcomes); one per packet.
+kinds = ("not_ipv6 not_for_mesh identity_miss bad_packet ptb_sent ptb_rate_limited "
+         "ptb_refused hairpin sent queued_handshaking queued_initiate").split()
+print(d["tun_packets"], d["not_ipv6"], sum(d[k] for k in kinds))')
+EOF2
+echo "   tun_packets $total: not_ipv6 $not_ipv6, classified $classified"
 inj=$(cat "$WORK/injected")
 [ "$total" -ge $((inj * 9 / 10)) ] || fail "the adapter saw only $total of $inj injected packets"
 [ "$classified" -eq "$total" ] || fail "TUN packets unaccounted: $total read, $classified classified"

@@ -52,6 +52,10 @@ class Ipv6AdapterTest : public ::testing::Test {
         adapter(AdapterConfig{me.address(), 1280, 0, 64, 1}, host) {
     host.add(peer);
   }
+  // Every test: each TUN packet landed in exactly one outcome counter.
+  void TearDown() override {
+    EXPECT_EQ(adapter.counters().tun_outcomes(), adapter.counters().tun_packets);
+  }
 
   PacketBuf buf(const Bytes& b, size_t headroom = 128) {
     PacketBuf p = pool.acquire();
