@@ -267,6 +267,7 @@ void Daemon::on_packet(TransportId tid, const TransportAddr& from, PacketBuf&& p
 }
 
 void Daemon::on_burst_end() {
+  if (tun_) tun_->flush();  // segments held for coalescing (GRO)
   if (!dirty_) return;
   dirty_ = false;
   for (auto& t : transports_)

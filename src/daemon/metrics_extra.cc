@@ -35,7 +35,11 @@ nlohmann::json dataplane_metrics_json(const SessionLayer& sl, const ipv6::Ipv6Ad
                 {"rx_errors", t.rx_errors},         {"rx_pool_exhausted", t.rx_pool_exhausted},
                 {"tx_packets", t.tx_packets},       {"tx_bytes", t.tx_bytes},
                 {"tx_errors", t.tx_errors},         {"tx_queue_full", t.tx_queue_full},
-                {"tx_not_active", t.tx_not_active}, {"tx_blocked", t.tx_blocked}};
+                {"tx_not_active", t.tx_not_active}, {"tx_blocked", t.tx_blocked},
+                {"offload", tun->offloading()},      {"rx_gso_packets", t.rx_gso_packets},
+                {"rx_gso_segments", t.rx_gso_segments}, {"rx_gso_dropped", t.rx_gso_dropped},
+                {"rx_csum_completed", t.rx_csum_completed}, {"tx_gro_writes", t.tx_gro_writes},
+                {"tx_gro_segments", t.tx_gro_segments}};
   }
   if (adapter) {
     const auto& a = adapter->counters();

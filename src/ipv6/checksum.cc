@@ -1,5 +1,8 @@
 #include "ipv6/checksum.h"
 
+#include <bit>
+#include <cstring>
+
 #include "ipv6/limits.h"
 
 namespace fips::ipv6 {
@@ -16,12 +19,37 @@ size_t upper_len(ByteSpan p) {
 }
 }  // namespace
 
+// RFC 1071 §2(B): the one's-complement sum does not depend on byte order, so
+// the bulk is summed as native 32-bit halves of 64-bit loads and the folded
+// result is byte-swapped to network order at the end (little-endian hosts).
 uint64_t csum_add(uint64_t sum, ByteSpan data) {
-  const size_t n = data.size();
-  size_t i = 0;
-  for (; i + 1 < n; i += 2) sum += static_cast<uint64_t>((data[i] << 8) | data[i + 1]);
-  if (i < n) sum += static_cast<uint64_t>(data[i]) << 8;
-  return sum;
+  const uint8_t* p = data.data();
+  size_t n = data.size();
+  uint64_t acc = 0;
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    acc += (w & 0xFFFFFFFFu) + (w >> 32);
+    p += 8;
+    n -= 8;
+  }
+  while (n >= 2) {
+    uint16_t w;
+    std::memcpy(&w, p, 2);
+    acc += w;
+    p += 2;
+    n -= 2;
+  }
+  if (n) {
+    const uint8_t last[2] = {*p, 0};  // odd trailing byte: high byte of a word
+    uint16_t w;
+    std::memcpy(&w, last, 2);
+    acc += w;
+  }
+  uint16_t folded = csum_fold(acc);
+  if constexpr (std::endian::native == std::endian::little)
+    folded = static_cast<uint16_t>((folded >> 8) | (folded << 8));
+  return sum + folded;
 }
 
 uint16_t csum_fold(uint64_t sum) {

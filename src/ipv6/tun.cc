@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <fstream>
 
 #include "ipv6/netlink.h"
+#include "ipv6/offload.h"
 #include "util/log.h"
 
 namespace fips::ipv6 {
@@ -114,12 +116,18 @@ Result<void, std::string> TunDevice::start(const TunConfig& cfg, const FipsAddre
                                    : errno_text("open /dev/net/tun", err));
   }
   ifreq ifr{};
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (opts_.offload ? IFF_VNET_HDR : 0);
   std::memcpy(ifr.ifr_name, cfg.name.data(), cfg.name.size());
   if (::ioctl(fd_.get(), TUNSETIFF, &ifr) != 0) {
     const int err = errno;
     const std::string step = "TUNSETIFF " + cfg.name;
     return fail(is_permission(err) ? permission_hint(step, err) : errno_text(step, err));
+  }
+  vnet_ = opts_.offload;
+  if (vnet_ && ::ioctl(fd_.get(), TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO6) != 0) {
+    // Still correct with the vnet header and no offloads: packets come
+    // whole and checksummed, writes go with an empty header.
+    LOG_WARN("tun: TUNSETOFFLOAD failed (%s); running without TSO", std::strerror(errno));
   }
   name_.assign(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
   ifindex_ = if_nametoindex(name_.c_str());
@@ -131,6 +139,10 @@ Result<void, std::string> TunDevice::start(const TunConfig& cfg, const FipsAddre
   const size_t room = pool_.buf_size() - opts_.headroom;
   scratch_size_ = std::max<size_t>(room, size_t{mtu_} + 100);
   scratch_ = std::make_unique<uint8_t[]>(scratch_size_);
+  if (vnet_ && !super_) super_ = std::make_unique<uint8_t[]>(kMaxGsoPacket);
+  batch_.clear();
+  batch_.reserve(GroRun::kMaxSegments);
+  batch_th_.clear();
   ring_.clear();
   ring_.resize(opts_.write_queue);
   q_head_ = q_len_ = 0;
@@ -197,6 +209,9 @@ void TunDevice::stop() {
   registered_ = false;
   for (size_t i = 0; i < q_len_; ++i) ring_[(q_head_ + i) % ring_.size()].release();
   q_head_ = q_len_ = 0;
+  for (PacketBuf& p : batch_) p.release();
+  batch_.clear();
+  batch_th_.clear();
   blocked_ = false;
   // Closing a non-persistent TUN's fd removes it too; deleting first, by
   // index, is explicit and independent of other holders of the fd.
@@ -214,6 +229,7 @@ void TunDevice::on_event(uint32_t events) {
 }
 
 void TunDevice::on_readable() {
+  if (vnet_) return on_readable_vnet();
   bool delivered = false;
   size_t n_read = 0;
   while (n_read < opts_.read_batch && fd_) {
@@ -258,17 +274,112 @@ void TunDevice::on_readable() {
   if (delivered) sink_.on_tun_burst_end();
 }
 
-ssize_t TunDevice::sys_write(int fd, const uint8_t* data, size_t len) {
-  return ::write(fd, data, len);
+// ---- reads with the vnet header ----
+
+void TunDevice::on_readable_vnet() {
+  size_t reads = 0, delivered = 0;
+  const size_t segment_budget = opts_.read_batch * 4;
+  while (reads < opts_.read_batch && delivered < segment_budget && fd_) {
+    PacketBuf buf;
+    if (pool_.available() > 0) buf = pool_.acquire();
+    iovec iov[2];
+    size_t room = 0;
+    if (buf) {
+      (void)buf.set(opts_.headroom - kVnetHdrSize, 0);  // the packet lands at headroom
+      room = buf.tailroom();
+      iov[0] = {buf.data(), room};
+      iov[1] = {super_.get() + room, kMaxGsoPacket - room};
+    } else {
+      iov[0] = {super_.get(), kMaxGsoPacket};
+    }
+    const ssize_t n = ::readv(fd_.get(), iov, buf ? 2 : 1);
+    if (n < 0) {
+      const int err = errno;
+      if (err == EINTR) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) break;
+      ++counters_.rx_errors;
+      if (err == EBADFD || err == ENODEV) {
+        LOG_WARN("tun: %s went away (%s); IPv6 adapter stopped", name_.c_str(), std::strerror(err));
+        if (registered_) loop_.remove(fd_.get());
+        registered_ = false;
+        ifindex_ = 0;
+        state_ = TunState::kFailed;
+      }
+      break;
+    }
+    ++reads;
+    if (static_cast<size_t>(n) <= kVnetHdrSize) continue;
+    ++counters_.rx_packets;
+    counters_.rx_bytes += static_cast<uint64_t>(n) - kVnetHdrSize;
+    if (!buf) {
+      ++counters_.rx_pool_exhausted;
+      continue;
+    }
+    delivered += deliver_vnet(buf, static_cast<size_t>(n), room);
+  }
+  if (delivered) sink_.on_tun_burst_end();
 }
 
-int TunDevice::write_now(PacketBuf& pkt) {
+size_t TunDevice::deliver_vnet(PacketBuf& buf, size_t n, size_t room) {
+  const VnetHdr h = read_vnet_hdr(buf.data());
+  if (h.gso_type != kVnetGsoNone || n > room) {
+    // A super-packet (or one larger than a buffer): gather it in super_.
+    std::memcpy(super_.get(), buf.data(), std::min(n, room));
+    buf.release();
+    return segment_super(n);
+  }
+  (void)buf.set(opts_.headroom, n - kVnetHdrSize);
+  if (h.flags & kVnetNeedsCsum) {
+    if (!complete_partial_checksum(buf.span(), h.csum_start, h.csum_offset)) {
+      ++counters_.rx_gso_dropped;
+      buf.release();
+      return 0;
+    }
+    ++counters_.rx_csum_completed;
+  }
+  sink_.on_tun_packet(std::move(buf));
+  return 1;
+}
+
+size_t TunDevice::segment_super(size_t n) {
+  const VnetHdr h = read_vnet_hdr(super_.get());
+  const ByteSpan pkt(super_.get() + kVnetHdrSize, n - kVnetHdrSize);
+  ++counters_.rx_gso_packets;
+  GsoPlan plan;
+  GsoError why{};
+  if (!plan_tcp6_gso(pkt, h, plan, why)) {
+    ++counters_.rx_gso_dropped;
+    LOG_DEBUG("tun: GSO packet dropped (type %u, error %u)", unsigned{h.gso_type}, static_cast<unsigned>(why));
+    return 0;
+  }
+  size_t delivered = 0;
+  for (size_t i = 0; i < plan.count; ++i) {
+    PacketBuf seg;
+    if (pool_.available() > 0) seg = pool_.acquire();
+    if (!seg || !seg.set(opts_.headroom, 0) || seg.tailroom() < plan.hdr_len + plan.seg_payload) {
+      ++counters_.rx_gso_dropped;
+      continue;
+    }
+    const size_t len = write_tcp6_segment(pkt, plan, i, seg.data());
+    (void)seg.push_back(len);
+    ++counters_.rx_gso_segments;
+    sink_.on_tun_packet(std::move(seg));
+    ++delivered;
+  }
+  return delivered;
+}
+
+// ---- writes ----
+
+ssize_t TunDevice::sys_writev(int fd, const iovec* iov, int n) {
+  return ::writev(fd, iov, n);
+}
+
+int TunDevice::write_iov(const iovec* iov, int n, size_t bytes) {
   for (;;) {
-    const ssize_t n = sys_write(fd_.get(), pkt.data(), pkt.size());
-    if (n >= 0) {
-      ++counters_.tx_packets;
-      counters_.tx_bytes += pkt.size();
-      pkt.release();
+    const ssize_t w = sys_writev(fd_.get(), iov, n);
+    if (w >= 0) {
+      counters_.tx_bytes += bytes;
       return 0;
     }
     if (errno == EINTR) continue;
@@ -277,9 +388,31 @@ int TunDevice::write_now(PacketBuf& pkt) {
       return EAGAIN;
     }
     ++counters_.tx_errors;  // EINVAL (not an IP packet), EIO (link down), ...
-    pkt.release();
-    return 0;
+    return EIO;
   }
+}
+
+int TunDevice::write_now(PacketBuf& pkt) {
+  static const uint8_t kNoOffload[kVnetHdrSize] = {};
+  iovec iov[2];
+  int n = 0;
+  if (vnet_) iov[n++] = {const_cast<uint8_t*>(kNoOffload), kVnetHdrSize};
+  iov[n++] = {pkt.data(), pkt.size()};
+  const int r = write_iov(iov, n, pkt.size());
+  if (r == EAGAIN) return EAGAIN;
+  if (r == 0) ++counters_.tx_packets;
+  pkt.release();
+  return 0;
+}
+
+void TunDevice::enqueue(PacketBuf&& pkt) {
+  if (q_len_ == ring_.size()) {
+    ++counters_.tx_queue_full;
+    pkt.release();
+    return;
+  }
+  ring_[(q_head_ + q_len_) % ring_.size()] = std::move(pkt);
+  ++q_len_;
 }
 
 bool TunDevice::write(PacketBuf&& in) {
@@ -287,6 +420,18 @@ bool TunDevice::write(PacketBuf&& in) {
   if (state_ != TunState::kActive || !pkt.valid()) {
     ++counters_.tx_not_active;
     return false;
+  }
+  if (vnet_ && !blocked_ && q_len_ == 0) {
+    if (const size_t th = gro_candidate(pkt.span()); th != 0) {
+      if (batch_.size() == GroRun::kMaxSegments) flush_batch();
+      if (!blocked_) {
+        batch_.push_back(std::move(pkt));
+        batch_th_.push_back(static_cast<uint8_t>(th / 4));
+        return true;
+      }
+    } else {
+      flush_batch();  // keep the order of the flow
+    }
   }
   if (!blocked_ && q_len_ == 0) {
     const uint64_t errors = counters_.tx_errors;
@@ -297,9 +442,55 @@ bool TunDevice::write(PacketBuf&& in) {
     ++counters_.tx_queue_full;
     return false;
   }
-  ring_[(q_head_ + q_len_) % ring_.size()] = std::move(pkt);
-  ++q_len_;
+  enqueue(std::move(pkt));
   return true;
+}
+
+void TunDevice::flush() {
+  flush_batch();
+}
+
+void TunDevice::flush_batch() {
+  const size_t n = batch_.size();
+  size_t i = 0;
+  uint8_t hdr[kVnetHdrSize + 40 + 60];
+  iovec iov[1 + GroRun::kMaxSegments];
+  while (i < n && !blocked_) {
+    GroRun run;
+    run.start(batch_[i].span(), size_t{batch_th_[i]} * 4);
+    size_t j = i + 1;
+    while (j < n && run.offer(batch_[j].span(), size_t{batch_th_[j]} * 4)) ++j;
+    int r;
+    if (j == i + 1) {
+      r = write_now(batch_[i]);
+    } else {
+      const size_t hl = run.header_len();
+      iov[0] = {hdr, run.write_header(hdr)};
+      size_t bytes = hl;
+      for (size_t k = i; k < j; ++k) {
+        PacketBuf& p = batch_[k];
+        iov[1 + k - i] = {p.data() + hl, p.size() - hl};
+        bytes += p.size() - hl;
+      }
+      r = write_iov(iov, static_cast<int>(1 + j - i), bytes);
+      if (r != EAGAIN) {
+        if (r == 0) {
+          ++counters_.tx_gro_writes;
+          counters_.tx_gro_segments += j - i;
+          counters_.tx_packets += j - i;
+        }
+        for (size_t k = i; k < j; ++k) batch_[k].release();
+      }
+    }
+    if (r == EAGAIN) {
+      set_blocked(true);
+      break;
+    }
+    i = j;
+  }
+  for (; i < n; ++i) enqueue(std::move(batch_[i]));  // blocked: written one by one later
+  batch_.clear();
+  batch_th_.clear();
 }
 
 void TunDevice::flush_queue() {

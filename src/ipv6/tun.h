@@ -8,6 +8,15 @@
 //          can compress / build ICMPv6 replies in place), handed to the sink;
 //   write: write() tries the fd at once; on EAGAIN packets wait in a bounded
 //          ring (EPOLLOUT armed), a full ring drops and counts.
+// Offloads (TunOptions::offload, on by default; ours, the reference has none):
+// the TUN is opened with IFF_VNET_HDR and TUN_F_CSUM | TUN_F_TSO6, so the
+// kernel hands over TCP super-packets of up to 64 KiB (one read instead of
+// ~50) and packets whose checksum is left to us; reads split them into
+// MSS-sized segments with full checksums (offload.h) before the sink sees
+// them. Writes of TCP data segments are held until flush() (the end of the
+// daemon's burst) and consecutive segments of one flow go to the kernel as
+// one GSO super-packet by writev (GRO); everything else is written at once,
+// after the held segments, so order is kept.
 // stop() (and the destructor) deletes the interface.
 // Not here: what the packets mean (adapter.h), who owns the node's state.
 //
@@ -22,6 +31,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -63,12 +73,20 @@ struct TunCounters {
   uint64_t tx_queue_full = 0;  // ring full (dropped)
   uint64_t tx_not_active = 0;  // write() while not active (dropped)
   uint64_t tx_blocked = 0;     // times the fd said EAGAIN
+  // Offloads.
+  uint64_t rx_gso_packets = 0;    // TSO super-packets read
+  uint64_t rx_gso_segments = 0;   // segments made from them
+  uint64_t rx_gso_dropped = 0;    // super-packets or segments dropped (bad header, no buffer)
+  uint64_t rx_csum_completed = 0; // partial checksums completed
+  uint64_t tx_gro_writes = 0;     // coalesced super-packets written
+  uint64_t tx_gro_segments = 0;   // segments they carried
 };
 
 struct TunOptions {
   size_t headroom = 128;   // where reads place the packet (>= kMinHeadroom)
   size_t read_batch = 64;  // packets per readiness event, then yield
   size_t write_queue = 1024;
+  bool offload = true;  // IFF_VNET_HDR with TSO on reads and GRO on writes
   bool add_rule = true;  // ip -6 rule to fd00::/8 lookup main prio 5265
 };
 
@@ -93,6 +111,9 @@ class TunDevice {
   // Queues one IPv6 packet for the kernel. false (packet dropped, counted)
   // when not active, the kernel refused it, or the ring is full.
   bool write(PacketBuf&& pkt);
+  // Writes the TCP segments write() held back for coalescing. Call at the
+  // end of every burst that may have written.
+  void flush();
 
   [[nodiscard]] TunState state() const { return state_; }
   [[nodiscard]] const std::string& name() const { return name_; }
@@ -101,17 +122,27 @@ class TunDevice {
   [[nodiscard]] int fd() const { return fd_.get(); }
   [[nodiscard]] size_t queued() const { return q_len_; }
   [[nodiscard]] const TunCounters& counters() const { return counters_; }
+  [[nodiscard]] bool offloading() const { return vnet_; }
 
  protected:
-  // The write(2) call; a test seam (a subclass can simulate EAGAIN).
-  virtual ssize_t sys_write(int fd, const uint8_t* data, size_t len);
+  // The writev(2) call; a test seam (a subclass can simulate EAGAIN).
+  virtual ssize_t sys_writev(int fd, const struct iovec* iov, int n);
 
  private:
   void on_event(uint32_t events);
   void on_readable();
+  void on_readable_vnet();
+  // One packet read with its vnet header at buf.data() (n bytes in total,
+  // of which the first room are in buf and the rest at super_ + room).
+  // Returns the packets handed to the sink.
+  size_t deliver_vnet(PacketBuf& buf, size_t n, size_t room);
+  size_t segment_super(size_t n);
   void flush_queue();
+  void flush_batch();
+  void enqueue(PacketBuf&& pkt);
   // 0 = written or dropped for good; EAGAIN = try again later.
   int write_now(PacketBuf& pkt);
+  int write_iov(const struct iovec* iov, int n, size_t bytes);
   void set_blocked(bool blocked);
   Result<void, std::string> configure(const FipsAddress& addr);
   void delete_interface();
@@ -131,6 +162,10 @@ class TunDevice {
   size_t q_head_ = 0, q_len_ = 0;
   std::unique_ptr<uint8_t[]> scratch_;
   size_t scratch_size_ = 0;
+  bool vnet_ = false;
+  std::unique_ptr<uint8_t[]> super_;  // kMaxGsoPacket: a TSO read
+  std::vector<PacketBuf> batch_;      // TCP segments held for coalescing
+  std::vector<uint8_t> batch_th_;     // their TCP header lengths / 4
   TunCounters counters_;
 };
 
