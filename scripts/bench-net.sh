@@ -73,9 +73,20 @@ run_case() {  # run_case LABEL SERVER_NS ADDR
 }
 run_case "fips 1 hop (A-B)" b "$addr_b"
 run_case "fips 2 hops (A-B-C)" c "$addr_c"
+offload_line() {  # TSO reads on the sender, GRO writes on the receivers
+  ctl "$1" stats metrics | python3 -c '
+import json, sys
+t = json.load(sys.stdin).get("tun", {})
+r = lambda a, b: "%.1f" % (t[a] / t[b]) if t.get(b) else "-"
+print("offload %s: %s; TSO reads %d (%s segments each), GRO writes %d (%s segments each), gso drops %d" % (
+    sys.argv[1], "on" if t.get("offload") else "off", t.get("rx_gso_packets", 0), r("rx_gso_segments", "rx_gso_packets"),
+    t.get("tx_gro_writes", 0), r("tx_gro_segments", "tx_gro_writes"), t.get("rx_gso_dropped", 0)))' "$1"
+}
 
 # Ceiling in the same run: the same namespaces without the mesh (veth, IPv4).
 r=$(iperf_run b 10.77.1.2)
 echo "| bare veth A-B (no mesh) | tcp1 | ${r%% *} Gbit/s | | |"
+echo
+for n in a b c; do offload_line $n; done
 echo
 echo "iperf3 ${SECS}s per test, TUN MTU ${TUN_MTU:-1280}, $(nproc) cores; CPU = utime+stime of the three fips daemons during the test"

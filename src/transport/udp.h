@@ -32,6 +32,8 @@ class UdpTransport : public Transport {
   static constexpr size_t kSendBatch = 64;         // datagrams per sendmmsg
   static constexpr size_t kSendQueue = 1024;       // ring: batch + EAGAIN backlog
   static constexpr size_t kRecvSlack = 100;        // receive size = mtu + slack
+  static constexpr size_t kGsoMaxSegments = 64;    // UDP_MAX_SEGMENTS of older kernels
+  static constexpr size_t kGsoMaxBytes = 65000;    // payload bytes per GSO message
 
   UdpTransport(TransportId id, const UdpTransportConfig& cfg, EventLoop& loop, BufferPool& pool,
                TransportSink& sink);
@@ -65,6 +67,12 @@ class UdpTransport : public Transport {
   [[nodiscard]] bool write_blocked() const { return blocked_; }
   [[nodiscard]] uint64_t punch_dropped() const { return punch_dropped_; }
   [[nodiscard]] int fd() const { return fd_.get(); }
+  // UDP GSO: messages sent with UDP_SEGMENT and the datagrams they carried;
+  // gso() turns false for good when the socket or device refuses it.
+  [[nodiscard]] bool gso() const { return gso_; }
+  [[nodiscard]] uint64_t gso_messages() const { return gso_messages_; }
+  [[nodiscard]] uint64_t gso_datagrams() const { return gso_datagrams_; }
+  void set_gso(bool on) { gso_ = on; }
 
  protected:
   // The sendmmsg call; a test seam (a subclass can simulate EAGAIN).
@@ -82,6 +90,8 @@ class UdpTransport : public Transport {
   void on_writable();
   void set_blocked(bool blocked);
   void drop_head();
+  // Fills msgs/iov for the first n queued slots; returns the message count.
+  size_t build_batch(size_t n);
 
   UdpTransportConfig cfg_;
   EventLoop& loop_;
@@ -95,6 +105,9 @@ class UdpTransport : public Transport {
   bool blocked_ = false;  // EAGAIN seen; waiting for EPOLLOUT
   size_t recv_size_ = 0;
   uint64_t punch_dropped_ = 0;
+  bool gso_ = true;
+  uint64_t gso_messages_ = 0;
+  uint64_t gso_datagrams_ = 0;
 
   // Send ring: slots [q_head_, q_head_ + q_len_) modulo kSendQueue.
   std::unique_ptr<SendState> send_;

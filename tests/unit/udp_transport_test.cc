@@ -331,5 +331,46 @@ TEST(UdpTransport, OutboundOnlyBindsEphemeralAndRefusesInbound) {
   EXPECT_TRUE(UdpTransport(3, cfg_at("127.0.0.1:0"), loop, pool, s).accepts_inbound());
 }
 
+// UDP GSO: equal-size datagrams to one address leave as UDP_SEGMENT messages;
+// the receiver still sees each datagram, whole and in order, and a change of
+// size or address starts a new message.
+TEST(UdpTransport, GsoMessagesArriveAsTheOriginalDatagramsInOrder) {
+  for (bool gso : {true, false}) {
+    Pair p("127.0.0.1:0", "127.0.0.1:0");
+    RecordingSink sc;
+    UdpTransport c(3, cfg_at("127.0.0.1:0"), p.loop, p.pool, sc);
+    ASSERT_TRUE(c.start().ok());
+    p.a.set_gso(gso);
+    std::vector<std::vector<uint8_t>> want_b, want_c;
+    for (size_t i = 0; i < 150; ++i) {
+      // Runs of 1000-byte datagrams, a 300-byte one after every 40th, and
+      // every 25th to the other receiver.
+      std::vector<uint8_t> d(i % 40 == 39 ? 300 : 1000, static_cast<uint8_t>(i));
+      d[0] = static_cast<uint8_t>(i);
+      d[1] = static_cast<uint8_t>(i >> 8);
+      const bool to_c = i % 25 == 24;
+      (to_c ? want_c : want_b).push_back(d);
+      ASSERT_TRUE(p.a.send(to_c ? c.bound() : p.b.bound(), make_pkt(p.pool, d)));
+    }
+    p.a.flush();
+    ASSERT_TRUE(pump_until(p.loop, [&] {
+      return p.sb.packets.size() == want_b.size() && sc.packets.size() == want_c.size();
+    })) << "gso " << gso << ": " << p.sb.packets.size() << " + " << sc.packets.size();
+    for (size_t i = 0; i < want_b.size(); ++i) EXPECT_EQ(p.sb.packets[i].data, want_b[i]) << i;
+    for (size_t i = 0; i < want_c.size(); ++i) EXPECT_EQ(sc.packets[i].data, want_c[i]) << i;
+    EXPECT_EQ(p.a.stats().packets_sent, 150u);
+    EXPECT_EQ(p.a.stats().send_errors, 0u);
+    if (gso) {
+      EXPECT_TRUE(p.a.gso());
+      EXPECT_GE(p.a.gso_messages(), 3u);
+      EXPECT_GE(p.a.gso_datagrams(), 100u);
+    } else {
+      EXPECT_EQ(p.a.gso_messages(), 0u);
+    }
+    EXPECT_EQ(p.b.stats().packets_recv, want_b.size());
+    c.stop();
+  }
+}
+
 }  // namespace
 }  // namespace fips
