@@ -76,11 +76,15 @@ run_case "fips 2 hops (A-B-C)" c "$addr_c"
 offload_line() {  # TSO reads on the sender, GRO writes on the receivers
   ctl "$1" stats metrics | python3 -c '
 import json, sys
-t = json.load(sys.stdin).get("tun", {})
+j = json.load(sys.stdin)
+t = j.get("tun", {})
 r = lambda a, b: "%.1f" % (t[a] / t[b]) if t.get(b) else "-"
-print("offload %s: %s; TSO reads %d (%s segments each), GRO writes %d (%s segments each), gso drops %d" % (
+gm = sum(u["gso_messages"] for u in j.get("udp_gso", []))
+gd = sum(u["gso_datagrams"] for u in j.get("udp_gso", []))
+print("offload %s: %s; TSO reads %d (%s segments each), GRO writes %d (%s segments each), gso drops %d; UDP GSO sends %d (%s datagrams each)" % (
     sys.argv[1], "on" if t.get("offload") else "off", t.get("rx_gso_packets", 0), r("rx_gso_segments", "rx_gso_packets"),
-    t.get("tx_gro_writes", 0), r("tx_gro_segments", "tx_gro_writes"), t.get("rx_gso_dropped", 0)))' "$1"
+    t.get("tx_gro_writes", 0), r("tx_gro_segments", "tx_gro_writes"), t.get("rx_gso_dropped", 0),
+    gm, "%.1f" % (gd / gm) if gm else "-"))' "$1"
 }
 
 # Ceiling in the same run: the same namespaces without the mesh (veth, IPv4).

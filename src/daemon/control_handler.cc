@@ -11,6 +11,7 @@
 #include "control/queries_routing.h"
 #include "control/queries_sessions.h"
 #include "daemon/daemon.h"
+#include "transport/udp.h"
 #include "daemon/metrics_extra.h"
 #include "io/event_loop.h"
 #include "transport/tcp.h"
@@ -156,6 +157,15 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
   nlohmann::json j = show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
                                        node.bloom().counters(), node.link().counters(), x);
   j.update(dataplane_metrics_json(d_.sessions(), d_.adapter(), d_.tun(), d_.dns()));
+  // UDP GSO per UDP transport (ours: the reference sends datagram by datagram).
+  nlohmann::json gso = nlohmann::json::array();
+  for (const auto& t : d_.transports())
+    if (const auto* u = dynamic_cast<const UdpTransport*>(t.get()))
+      gso.push_back({{"transport_id", u->id()},
+                     {"gso", u->gso()},
+                     {"gso_messages", u->gso_messages()},
+                     {"gso_datagrams", u->gso_datagrams()}});
+  j["udp_gso"] = std::move(gso);
   return j;
 }
 
