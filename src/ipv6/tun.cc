@@ -228,6 +228,22 @@ void TunDevice::on_event(uint32_t events) {
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable();
 }
 
+bool TunDevice::read_failed(int err) {
+  if (err == EINTR) return true;
+  if (err == EAGAIN || err == EWOULDBLOCK) return false;
+  ++counters_.rx_errors;
+  if (err == EBADFD || err == ENODEV) {
+    // The interface was deleted under us: the fd stays readable with an
+    // error forever, so stop polling it instead of spinning.
+    LOG_WARN("tun: %s went away (%s); IPv6 adapter stopped", name_.c_str(), std::strerror(err));
+    if (registered_) loop_.remove(fd_.get());
+    registered_ = false;
+    ifindex_ = 0;
+    state_ = TunState::kFailed;
+  }
+  return false;
+}
+
 void TunDevice::on_readable() {
   if (vnet_) return on_readable_vnet();
   bool delivered = false;
@@ -244,19 +260,7 @@ void TunDevice::on_readable() {
     }
     const ssize_t n = ::read(fd_.get(), dst, room);
     if (n < 0) {
-      const int err = errno;
-      if (err == EINTR) continue;
-      if (err == EAGAIN || err == EWOULDBLOCK) break;
-      ++counters_.rx_errors;
-      if (err == EBADFD || err == ENODEV) {
-        // The interface was deleted under us: the fd stays readable with an
-        // error forever, so stop polling it instead of spinning.
-        LOG_WARN("tun: %s went away (%s); IPv6 adapter stopped", name_.c_str(), std::strerror(err));
-        if (registered_) loop_.remove(fd_.get());
-        registered_ = false;
-        ifindex_ = 0;
-        state_ = TunState::kFailed;
-      }
+      if (read_failed(errno)) continue;
       break;
     }
     ++n_read;
@@ -294,17 +298,7 @@ void TunDevice::on_readable_vnet() {
     }
     const ssize_t n = ::readv(fd_.get(), iov, buf ? 2 : 1);
     if (n < 0) {
-      const int err = errno;
-      if (err == EINTR) continue;
-      if (err == EAGAIN || err == EWOULDBLOCK) break;
-      ++counters_.rx_errors;
-      if (err == EBADFD || err == ENODEV) {
-        LOG_WARN("tun: %s went away (%s); IPv6 adapter stopped", name_.c_str(), std::strerror(err));
-        if (registered_) loop_.remove(fd_.get());
-        registered_ = false;
-        ifindex_ = 0;
-        state_ = TunState::kFailed;
-      }
+      if (read_failed(errno)) continue;
       break;
     }
     ++reads;

@@ -132,6 +132,9 @@ class TunDevice {
   void on_event(uint32_t events);
   void on_readable();
   void on_readable_vnet();
+  // A read failed with err: true = retry now (EINTR), false = end the burst
+  // (EAGAIN, or an error, counted; a vanished interface stops polling).
+  bool read_failed(int err);
   // One packet read with its vnet header at buf.data() (n bytes in total,
   // of which the first room are in buf and the rest at super_ + room).
   // Returns the packets handed to the sink.

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "dataplane/buffer_pool.h"
-#include "proto/fsp/pending.h"
+#include "fsp_test_pending.h"
 #include "proto/fsp/session.h"
 #include "proto/fsp/session_entry.h"
 #include "test_util.h"

@@ -8,7 +8,7 @@
 // messages come out as bytes in SessionActions; data is sealed and opened
 // in place in the caller's PacketBuf.
 // Not here: SessionDatagram wrapping and routing (node/), the pending packet
-// queues (fsp/pending.h, owned by the node), IPv6 compression, TUN, DNS,
+// queues (ipv6/pending_queue.h, owned by the node), IPv6 compression, TUN, DNS,
 // JSON (control/queries_sessions.h). Deliberate differences from the
 // reference are listed in docs/fsp-sessions.md.
 //
@@ -287,6 +287,15 @@ class SessionManager {
 
   // session_handshake.cc
   void on_setup(const NodeAddr& src, const NodeAddr& link_peer, ByteSpan msg, uint64_t now_ms, SessionActions& out);
+  // XK responder: reads msg1, sends the SessionAck with msg2 to `to` (e, if
+  // given, gets the route's MTU). nullopt when msg1 fails or there is no
+  // route (counted setup_handshake_failed / setup_no_route).
+  struct SetupAnswer {
+    HandshakeState hs;
+    std::vector<uint8_t> ack;  // the SessionAck as sent (kept for resends)
+  };
+  std::optional<SetupAnswer> answer_setup(const NodeAddr& to, ByteSpan msg1, CoordsView setup_src_coords,
+                                             SessionEntry* e, uint64_t now_ms, SessionActions& out);
   void respond_fresh(const NodeAddr& src, ByteSpan setup_msg1, CoordsView setup_src_coords, uint64_t now_ms, SessionActions& out);
   void on_rekey_setup(SessionEntry& e, ByteSpan msg1, CoordsView setup_src_coords, uint64_t now_ms, SessionActions& out);
   void on_ack(const NodeAddr& src, ByteSpan msg, uint64_t now_ms, SessionActions& out);

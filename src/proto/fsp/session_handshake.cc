@@ -121,17 +121,15 @@ void SessionManager::on_setup(const NodeAddr& src, const NodeAddr& link_peer, By
   respond_fresh(src, s->handshake, s->src_coords, now, out);
 }
 
-void SessionManager::respond_fresh(const NodeAddr& src, ByteSpan msg1, CoordsView setup_src_coords,
-                                   uint64_t now, SessionActions& out) {
-  if (!find(src) && sessions_.size() >= params_.max_sessions) {
-    ++counters_.table_full;
-    return;
-  }
+std::optional<SessionManager::SetupAnswer> SessionManager::answer_setup(const NodeAddr& to, ByteSpan msg1,
+                                                          CoordsView setup_src_coords,
+                                                          SessionEntry* e, uint64_t now,
+                                                          SessionActions& out) {
   HandshakeState hs = HandshakeState::xk_responder(local_, epoch_);
   std::array<uint8_t, kXkMsg2Size> msg2{};
   if (!hs.read_message(msg1).ok() || !hs.write_message(msg2).ok()) {
     ++counters_.setup_handshake_failed;
-    return;
+    return std::nullopt;
   }
   SessionAck ack;
   ack.src_coords = env_.my_coords();
@@ -141,12 +139,25 @@ void SessionManager::respond_fresh(const NodeAddr& src, ByteSpan msg1, CoordsVie
   Writer w{MutByteSpan(bytes)};
   if (!encode_session_ack(w, ack).ok()) {
     ++counters_.setup_handshake_failed;
+    return std::nullopt;
+  }
+  if (!send_copy(to, bytes, e, now, out)) {
+    ++counters_.setup_no_route;
+    return std::nullopt;
+  }
+  return SetupAnswer{std::move(hs), std::move(bytes)};
+}
+
+void SessionManager::respond_fresh(const NodeAddr& src, ByteSpan msg1, CoordsView setup_src_coords,
+                                   uint64_t now, SessionActions& out) {
+  if (!find(src) && sessions_.size() >= params_.max_sessions) {
+    ++counters_.table_full;
     return;
   }
-  if (!send_copy(src, bytes, nullptr, now, out)) {
-    ++counters_.setup_no_route;  // nothing stored (S:770-782)
-    return;
-  }
+  std::optional<SetupAnswer> answered = answer_setup(src, msg1, setup_src_coords, nullptr, now, out);
+  if (!answered) return;  // nothing stored (S:770-782)
+  HandshakeState hs = std::move(answered->hs);
+  std::vector<uint8_t> bytes = std::move(answered->ack);
   auto e = std::make_unique<SessionEntry>();
   e->remote = src;
   e->remote_key = local_.compressed();  // the reference's placeholder until msg3

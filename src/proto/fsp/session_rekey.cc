@@ -72,32 +72,14 @@ void SessionManager::on_rekey_setup(SessionEntry& e, ByteSpan msg1, CoordsView s
       return;
     }
   }
-  HandshakeState hs = HandshakeState::xk_responder(local_, epoch_);
-  std::array<uint8_t, kXkMsg2Size> msg2{};
-  if (!hs.read_message(msg1).ok() || !hs.write_message(msg2).ok()) {
-    ++counters_.setup_handshake_failed;
-    return;
-  }
-  SessionAck ack;
-  ack.src_coords = env_.my_coords();
-  ack.dest_coords = setup_src_coords;
-  ack.handshake = msg2;
-  std::vector<uint8_t> bytes(session_ack_wire_size(ack));
-  Writer w{MutByteSpan(bytes)};
-  if (!encode_session_ack(w, ack).ok()) {
-    ++counters_.setup_handshake_failed;
-    return;
-  }
-  if (!send_copy(e.remote, bytes, &e, now, out)) {
-    ++counters_.setup_no_route;
-    return;
-  }
-  e.rekey_hs.emplace(std::move(hs));
+  std::optional<SetupAnswer> answered = answer_setup(e.remote, msg1, setup_src_coords, &e, now, out);
+  if (!answered) return;
+  e.rekey_hs.emplace(std::move(answered->hs));
   e.rekey_initiator = false;
   e.last_peer_rekey_ms = now;
   std::memcpy(e.answered_msg1.data(), msg1.data(), kXkMsg1Size);
   e.has_answered_msg1 = true;
-  e.answered_ack = std::move(bytes);
+  e.answered_ack = std::move(answered->ack);
   ++counters_.rekey_armed;
 }
 

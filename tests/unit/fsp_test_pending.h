@@ -1,5 +1,6 @@
-// Per-destination queues of packets waiting for a session (spec §11): the
-// node keeps one for IPv6 (TUN) packets and one for native API datagrams.
+// Test helper for the FSP session harness: per-destination queues of packets
+// waiting for a session (spec §11), over plain byte vectors. The node itself
+// uses ipv6::PendingQueue (src/ipv6/pending_queue.h) over pool buffers.
 //   push     a destination without a queue is refused when max_dests queues
 //            exist (no counter in the reference; counted here); a full
 //            queue drops its OLDEST packet to make room.
