@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "config/paths.h"
 #include "control/server.h"
@@ -85,12 +87,22 @@ Transport* Daemon::find_transport(std::string_view spec) const {
   return nullptr;
 }
 
+namespace {
+// FIPS_OFFLOAD=0 turns off the TUN offloads and UDP GSO (ours; a diagnostic
+// switch for kernels or devices that mishandle them, and for A/B benchmarks).
+bool offload_enabled() {
+  const char* v = std::getenv("FIPS_OFFLOAD");
+  return !(v && std::string_view(v) == "0");
+}
+}  // namespace
+
 Result<void, std::string> Daemon::start() {
   started_ms_ = monotonic_ms();
   TransportId next = 1;
   size_t up = 0;
   for (const UdpTransportConfig& u : cfg_.udp) {
     auto t = std::make_unique<UdpTransport>(next++, u, loop_, pool_, *this);
+    t->set_gso(offload_enabled());
     if (auto r = t->start(); !r) {
       LOG_ERROR("udp transport %s failed: %s", u.bind_addr.c_str(), r.error().c_str());
     } else {
@@ -186,7 +198,10 @@ uint16_t Daemon::transport_mtu() const {
 // the reference), as "Failed to initialize TUN, continuing without it".
 void Daemon::start_tun() {
   if (!cfg_.tun.enabled) return;
-  tun_ = std::make_unique<ipv6::TunDevice>(loop_, pool_, *this);
+  ipv6::TunOptions topts;
+  topts.offload = offload_enabled();
+  if (!topts.offload) LOG_INFO("FIPS_OFFLOAD=0: TUN offloads and UDP GSO are off");
+  tun_ = std::make_unique<ipv6::TunDevice>(loop_, pool_, *this, topts);
   if (auto r = tun_->start(cfg_.tun, id_.address()); !r) {
     LOG_WARN("Failed to initialize TUN, continuing without it: %s", r.error().c_str());
     return;

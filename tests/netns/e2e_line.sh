@@ -49,6 +49,16 @@ t1=$(date +%s.%N)
   fail "checksums differ: sent $(cat "$WORK/a/sent.sha") received $(cat "$WORK/c/recv.sha")"
 rate=$(python3 -c "print(f'{$MB*8*1.048576/($t1-$t0):.0f}')")
 pass "$MB MB TCP A -> C, sha256 matches ($rate Mbit/s)"
+# The transfer took the offload paths (unless FIPS_OFFLOAD=0): A read TSO
+# super-packets from its TUN, C wrote coalesced (GRO) ones, nothing dropped.
+if [ "${FIPS_OFFLOAD:-1}" != 0 ]; then
+  tso=$(ctl a stats metrics | json 'd["tun"]["rx_gso_packets"]')
+  gro=$(ctl c stats metrics | json 'd["tun"]["tx_gro_writes"]')
+  gdrop=$(ctl a stats metrics | json 'd["tun"]["rx_gso_dropped"]')
+  [ "$tso" -gt 0 ] && [ "$gro" -gt 0 ] && [ "$gdrop" -eq 0 ] ||
+    fail "offloads not used: A TSO reads $tso (dropped $gdrop), C GRO writes $gro"
+  pass "the transfer used the TUN offloads (A: $tso TSO reads, C: $gro GRO writes)"
+fi
 
 # Packet Too Big: 1400 bytes of ICMP payload + headers exceed the 1203-byte
 # effective IPv6 MTU (1280 - 77); the kernel learns it and says so.

@@ -117,12 +117,14 @@ bool wait_for(EventLoop& loop, P pred) {
   return pred();
 }
 
-void tun_lifecycle_body() {
+void tun_lifecycle_body(bool offload) {
   bring_lo_up();
   EventLoop loop;
   BufferPool pool(64, 2048, 128);
   CaptureSink sink;
-  TunDevice tun(loop, pool, sink);
+  TunOptions opts;
+  opts.offload = offload;
+  TunDevice tun(loop, pool, sink, opts);
   const Identity me = Identity::generate();
   const FipsAddress addr = me.address();
   TunConfig cfg;
@@ -236,7 +238,12 @@ void tun_lifecycle_body() {
 
 TEST(Ipv6TunRoot, CreatesConfiguresCarriesAndDeletesInAFreshNetns) {
   if (auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
-  if (auto err = in_fresh_netns(tun_lifecycle_body); !err.empty()) GTEST_SKIP() << err;
+  if (auto err = in_fresh_netns([] { tun_lifecycle_body(true); }); !err.empty()) GTEST_SKIP() << err;
+}
+
+TEST(Ipv6TunRoot, WithoutOffloadsTheSameHolds) {
+  if (auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  if (auto err = in_fresh_netns([] { tun_lifecycle_body(false); }); !err.empty()) GTEST_SKIP() << err;
 }
 
 TEST(Ipv6TunRoot, ExistingInterfaceIsReplacedAndOnlyOurOwnIsDeleted) {
