@@ -58,7 +58,7 @@ struct Side : TransportSink, LinkIo, LinkUpper {
   // LinkUpper
   void on_peer_up(const Peer&, uint64_t) override { up = true; }
   void on_peer_down(const NodeAddr&, uint64_t) override {}
-  bool on_link_message(Peer&, uint8_t, PacketBuf&&, uint64_t) override {
+  bool on_link_message(Peer&, uint8_t, PacketBuf&&, bool, uint64_t) override {
     received.fetch_add(1, std::memory_order_relaxed);
     return true;
   }

@@ -147,6 +147,7 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
     x.pending_tun_destinations = d_.sessions().tun_pending().destinations();
     x.pending_tun_packets = d_.sessions().tun_pending().packets();
     if (d_.adapter()) x.congestion.ce_received = d_.adapter()->counters().ce_received;
+    x.congestion.ce_forwarded = node.counters().ce_forwarded;
     return show_routing_data(node.lookups().snapshot(now, unix_now), node.lookups().counters(),
                              node.forwarding(), x);
   }
@@ -154,6 +155,7 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
   x.errors = error_signal_counters(d_.sessions().sessions().counters());
   x.errors.lookup_resp_mtu_below_floor = node.lookups().extra_counters().lookup_resp_mtu_below_floor;
   if (d_.adapter()) x.congestion.ce_received = d_.adapter()->counters().ce_received;
+  x.congestion.ce_forwarded = node.counters().ce_forwarded;
   nlohmann::json j = show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
                                        node.bloom().counters(), node.link().counters(), x);
   j.update(dataplane_metrics_json(d_.sessions(), d_.adapter(), d_.tun(), d_.dns()));

@@ -156,6 +156,7 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
   ++counters_.frames_in;
   counters_.bytes_in += pkt.size();
 
+  const bool ce = (pkt.data()[1] & fmp::kFlagCE) != 0;  // outer header byte 1: flags
   // Strip outer header + inner timestamp; trim the tag: the message starts at msg_type.
   pkt.pull_front(fmp::kEstablishedHeaderSize + 4);
   pkt.trim_back(kAeadTagSize);
@@ -176,7 +177,7 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
       break;
   }
   if (!fmp::is_known_link_msg_type(type)) return counters_.drop(LinkDrop::kUnknownMsgType);
-  if (!upper_ || !upper_->on_link_message(p, type, std::move(pkt), now))
+  if (!upper_ || !upper_->on_link_message(p, type, std::move(pkt), ce, now))
     counters_.drop(LinkDrop::kUnhandledMessage);
 }
 
@@ -226,14 +227,14 @@ bool LinkLayer::send_message(Peer& p, PacketBuf&& msg, uint64_t now, uint8_t ext
   return true;
 }
 
-bool LinkLayer::send_message_bytes(Peer& p, ByteSpan msg, uint64_t now) {
+bool LinkLayer::send_message_bytes(Peer& p, ByteSpan msg, uint64_t now, uint8_t extra_flags) {
   PacketBuf b = io_.alloc();
   if (!b || !b.push_back(msg.size())) {
     counters_.drop(LinkDrop::kNoBuffer);
     return false;
   }
   std::memcpy(b.data(), msg.data(), msg.size());
-  return send_message(p, std::move(b), now);
+  return send_message(p, std::move(b), now, extra_flags);
 }
 
 bool LinkLayer::send_heartbeat(Peer& p, uint64_t now) {

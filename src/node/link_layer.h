@@ -74,8 +74,9 @@ class LinkUpper {
   virtual void on_peer_down(const NodeAddr&, uint64_t now_ms) = 0;
   // A decrypted link message other than Heartbeat/Disconnect: `frame` holds
   // the message starting at its msg_type byte (headroom before it is free).
+  // ce: the carrying frame had the CE (congestion experienced) flag.
   // Return false if the message was not understood (counted as unhandled).
-  virtual bool on_link_message(Peer&, uint8_t msg_type, PacketBuf&& frame, uint64_t now_ms) = 0;
+  virtual bool on_link_message(Peer&, uint8_t msg_type, PacketBuf&& frame, bool ce, uint64_t now_ms) = 0;
 };
 
 class LinkLayer {
@@ -114,7 +115,7 @@ class LinkLayer {
   // >= 20 bytes of headroom and >= 16 of tailroom (LinkIo::alloc() buffers do).
   bool send_message(Peer& p, PacketBuf&& msg, uint64_t now_ms, uint8_t extra_flags = 0);
   // Convenience: copies bytes into a fresh buffer.
-  bool send_message_bytes(Peer& p, ByteSpan msg, uint64_t now_ms);
+  bool send_message_bytes(Peer& p, ByteSpan msg, uint64_t now_ms, uint8_t extra_flags = 0);
 
   // ---- queries ----
   Peer* find_peer(const NodeAddr& a);

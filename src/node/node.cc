@@ -205,7 +205,7 @@ void Node::tick(uint64_t now) {
 
 // ---- link messages ----
 
-bool Node::on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, uint64_t now) {
+bool Node::on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, bool ce, uint64_t now) {
   const NodeAddr from = p.id.node_addr();
   switch (static_cast<fmp::LinkMsgType>(type)) {
     case fmp::LinkMsgType::kTreeAnnounce: {
@@ -239,7 +239,7 @@ bool Node::on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, uint64_t no
       run_lookup_actions(now);
       return true;
     case fmp::LinkMsgType::kSessionDatagram:
-      on_datagram(p, std::move(frame), now);
+      on_datagram(p, std::move(frame), ce, now);
       return true;
     case fmp::LinkMsgType::kSenderReport:
     case fmp::LinkMsgType::kReceiverReport:
@@ -271,7 +271,7 @@ lookup::InitiateResult Node::start_lookup(const PeerIdentity& target, uint64_t n
 
 // ---- datagrams ----
 
-void Node::on_datagram(Peer& from, PacketBuf&& frame, uint64_t now) {
+void Node::on_datagram(Peer& from, PacketBuf&& frame, bool ce, uint64_t now) {
   const size_t len = frame.size();
   fwd_.on_received(len);
   auto dg = routing::decode_session_datagram(frame.span());
@@ -281,7 +281,7 @@ void Node::on_datagram(Peer& from, PacketBuf&& frame, uint64_t now) {
   switch (d.kind) {
     case routing::TransitKind::kDeliver:
       fwd_.on_outcome(routing::DatagramOutcome::kDelivered, len);
-      if (session_deliver_) session_deliver_(*dg, from.id.node_addr(), std::move(frame), now);
+      if (session_deliver_) session_deliver_(*dg, from.id.node_addr(), std::move(frame), ce, now);
       else if (deliver_) deliver_(*dg, std::move(frame), now);
       else ++counters_.undeliverable;
       return;
@@ -314,9 +314,13 @@ void Node::on_datagram(Peer& from, PacketBuf&& frame, uint64_t now) {
       dest, d.hop.peer, id_.node_addr(), self_coords(), dest_coords ? &*dest_coords : nullptr,
       hop_coords ? coords_view_of(*hop_coords) : CoordsView());
   (void)routing::prepare_forward_in_place(frame.span(), d.link_mtu);
-  if (link_.send_message(*next, std::move(frame), now)) {
+  // CE relay: a datagram that arrived marked leaves marked. Our own
+  // congestion detection (link MMP loss/ETX) is not built, so CE is only
+  // ever relayed, never set here.
+  if (link_.send_message(*next, std::move(frame), now, ce ? fmp::kFlagCE : 0)) {
     fwd_.on_outcome(routing::DatagramOutcome::kForwarded, len);
     fwd_.on_route(cls);
+    if (ce) ++counters_.ce_forwarded;
   } else {
     fwd_.on_outcome(routing::DatagramOutcome::kSendError, len);
   }

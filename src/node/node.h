@@ -45,6 +45,7 @@ struct NodeCounters {
   uint64_t mmp_reports_ignored = 0;  // link SenderReport/ReceiverReport (MMP not yet built)
   uint64_t signal_unroutable = 0;    // an error signal we could not route back
   uint64_t undeliverable = 0;        // datagram for us with no session layer attached
+  uint64_t ce_forwarded = 0;         // congestion.ce_forwarded: forwarded with CE set
 };
 
 class Node : public LinkUpper, public PeerView {
@@ -54,8 +55,9 @@ class Node : public LinkUpper, public PeerView {
   using DeliverFn = std::function<void(const routing::SessionDatagram&, PacketBuf&& frame, uint64_t now)>;
   using LookupDoneFn = std::function<void(const lookup::LookupEvent&)>;
   // The session layer's hook: like DeliverFn plus the link peer it came from.
+  // ce: the carrying FMP frame had the CE flag.
   using SessionDeliverFn = std::function<void(const routing::SessionDatagram&, const NodeAddr& link_peer,
-                                              PacketBuf&& frame, uint64_t now)>;
+                                              PacketBuf&& frame, bool ce, uint64_t now)>;
   using PeerDownFn = std::function<void(const NodeAddr&, uint64_t now)>;
 
   Node(const Identity& id, const Epoch& epoch, const NodeOptions& opts, LinkIo& io,
@@ -118,7 +120,7 @@ class Node : public LinkUpper, public PeerView {
   // ---- LinkUpper ----
   void on_peer_up(const Peer& p, uint64_t now_ms) override;
   void on_peer_down(const NodeAddr& a, uint64_t now_ms) override;
-  bool on_link_message(Peer& p, uint8_t msg_type, PacketBuf&& frame, uint64_t now_ms) override;
+  bool on_link_message(Peer& p, uint8_t msg_type, PacketBuf&& frame, bool ce, uint64_t now_ms) override;
 
   // ---- PeerView (what the routing cores see) ----
   const NodeAddr& self_addr() const override { return id_.node_addr(); }
@@ -135,7 +137,7 @@ class Node : public LinkUpper, public PeerView {
   void rebuild_peer_list();
   void apply(const stp::TreeActions& a, uint64_t now_ms);
   void run_lookup_actions(uint64_t now_ms);
-  void on_datagram(Peer& from, PacketBuf&& frame, uint64_t now_ms);
+  void on_datagram(Peer& from, PacketBuf&& frame, bool ce, uint64_t now_ms);
   void send_error_signal(const routing::SessionDatagram& dg, const routing::TransitDecision& d,
                          uint64_t now_ms);
   bool route_buffer(const NodeAddr& dest, PacketBuf&& buf, uint64_t now_ms, size_t* hop = nullptr);

@@ -28,7 +28,7 @@ SessionLayer::SessionLayer(Node& node, LinkIo& io, const Epoch& epoch, const fsp
       native_pending_(pending, seed ^ 0x4e41'5400ULL) {
   sm_ = std::make_unique<fsp::SessionManager>(node.identity(), epoch, params, *this, rng_);
   node_.set_session_deliver([this](const routing::SessionDatagram& dg, const NodeAddr& peer, PacketBuf&& f,
-                                   uint64_t now) { on_datagram(dg, peer, std::move(f), now); });
+                                   bool ce, uint64_t now) { on_datagram(dg, peer, std::move(f), ce, now); });
   node_.set_peer_down([this](const NodeAddr& a, uint64_t now) {
     sm_->on_peer_removed(a, now, acts_);
     run_actions(now);
@@ -309,23 +309,24 @@ void SessionLayer::on_tun_packet(PacketBuf&& pkt, uint64_t now) {
 // ---- inbound ----
 
 void SessionLayer::on_datagram(const routing::SessionDatagram& dg, const NodeAddr& link_peer,
-                               PacketBuf&& frame, uint64_t now) {
+                               PacketBuf&& frame, bool ce, uint64_t now) {
   const NodeAddr src = dg.src_addr;  // dg views into frame
   const uint16_t path_mtu = dg.path_mtu;
   frame.pull_front(routing::kSessionDatagramHeaderSize);
   const fsp::RxResult r = sm_->receive(src, link_peer, path_mtu, frame, now, acts_);
   run_actions(now);
-  if (r.outcome == fsp::RxOutcome::kDelivered) deliver(src, r.src_port, r.dst_port, std::move(frame), now);
+  if (r.outcome == fsp::RxOutcome::kDelivered) deliver(src, r.src_port, r.dst_port, std::move(frame), ce, now);
   if (r.flush_pending) flush(src, now);
 }
 
-void SessionLayer::deliver(const NodeAddr& src, uint16_t sp, uint16_t dp, PacketBuf&& payload, uint64_t now) {
+void SessionLayer::deliver(const NodeAddr& src, uint16_t sp, uint16_t dp, PacketBuf&& payload, bool ce,
+                           uint64_t now) {
   if (dp == kIpv6ShimPort) {
     if (!adapter_ || !tun_write_) {
       ++counters_.mesh_no_tun;
       return;
     }
-    ipv6::MeshDecision m = adapter_->on_mesh_packet(src, std::move(payload), false, now);
+    ipv6::MeshDecision m = adapter_->on_mesh_packet(src, std::move(payload), ce, now);
     if (!m.deliver()) {
       ++counters_.mesh_dropped;
       return;

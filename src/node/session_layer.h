@@ -98,8 +98,9 @@ class SessionLayer : public fsp::SessionEnv, public ipv6::AdapterHost {
   std::optional<uint16_t> path_mtu(std::span<const uint8_t, 16> fips_addr) override;
 
  private:
+  // ce: the carrying FMP frame had CE; a port-256 packet is then ECN-marked.
   void on_datagram(const routing::SessionDatagram& dg, const NodeAddr& link_peer, PacketBuf&& frame,
-                   uint64_t now_ms);
+                   bool ce, uint64_t now_ms);
   // Seals buf (payload) for an established session and sends it. kNoRoute
   // leaves buf untouched (the caller queues it; a lookup has been started).
   enum class Tx : uint8_t { kSent, kNoRoute, kFailed };
@@ -111,7 +112,7 @@ class SessionLayer : public fsp::SessionEnv, public ipv6::AdapterHost {
   void retry_waiting(uint64_t now_ms);
   void flush(const NodeAddr& dest, uint64_t now_ms);
   void discard_tun(const NodeAddr& dest, bool unreachable);
-  void deliver(const NodeAddr& src, uint16_t sp, uint16_t dp, PacketBuf&& payload, uint64_t now_ms);
+  void deliver(const NodeAddr& src, uint16_t sp, uint16_t dp, PacketBuf&& payload, bool ce, uint64_t now_ms);
   void echo(const NodeAddr& src, uint16_t src_port, PacketBuf&& payload, uint64_t now_ms);
 
   Node& node_;

@@ -61,7 +61,7 @@ struct LinkNode : LinkIo, LinkUpper {
   // LinkUpper
   void on_peer_up(const Peer& p, uint64_t) override { ups.push_back(p.id.node_addr()); }
   void on_peer_down(const NodeAddr& a, uint64_t) override { downs.push_back(a); }
-  bool on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, uint64_t) override {
+  bool on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, bool, uint64_t) override {
     ++messages;
     if (record && frame.size() >= 9 && type == 0x00) {
       received.emplace_back(p.id.node_addr(), load_u64le(frame.data() + 1));

@@ -65,6 +65,44 @@ TEST(NodeRouting, LineOfThreeConvergesLooksUpAndDelivers) {
   EXPECT_EQ(net.node(1).forwarding().forwarded_packets, 1u);
 }
 
+// CE relay (reference forwarding.rs: outgoing CE = incoming CE || congested):
+// a datagram that reaches the transit node in a CE-marked frame leaves in
+// one, and the destination's session hook is told; an unmarked one is not.
+TEST(NodeRouting, CongestionExperiencedIsRelayedToTheDestination) {
+  SimNet net(opts(5));
+  for (int i = 0; i < 3; ++i) net.add_node();
+  net.connect(0, 1);
+  net.connect(1, 2);
+  ASSERT_TRUE(net.run_until([&] { return converged(net); }, 30'000));
+  net.run_for(3'000);
+  Node& a = net.node(0);
+  Node& b = net.node(1);
+  Node& c = net.node(2);
+  bool found = false;
+  a.set_lookup_done([&](const lookup::LookupEvent& e) { found = e.kind == lookup::LookupEvent::Kind::kFound; });
+  (void)a.start_lookup(c.identity().as_peer(), net.now());
+  ASSERT_TRUE(net.run_until([&] { return found; }, 10'000));
+  std::vector<bool> marks;
+  c.set_session_deliver([&](const routing::SessionDatagram&, const NodeAddr&, PacketBuf&&, bool ce, uint64_t) {
+    marks.push_back(ce);
+  });
+  Peer* to_b = a.link().find_peer(b.identity().node_addr());
+  ASSERT_NE(to_b, nullptr);
+  std::vector<uint8_t> dg(routing::kSessionDatagramHeaderSize + 3, 0x42);
+  Writer w{MutByteSpan(dg.data(), routing::kSessionDatagramHeaderSize)};
+  ASSERT_TRUE(routing::encode_session_datagram_header(w, 64, 1280, a.identity().node_addr(),
+                                                      c.identity().node_addr())
+                  .ok());
+  ASSERT_TRUE(a.link().send_message_bytes(*to_b, ByteSpan(dg), net.now(), fmp::kFlagCE));
+  ASSERT_TRUE(a.link().send_message_bytes(*to_b, ByteSpan(dg), net.now()));
+  net.run_for(100);
+  ASSERT_EQ(marks.size(), 2u);
+  EXPECT_TRUE(marks[0]);
+  EXPECT_FALSE(marks[1]);
+  EXPECT_EQ(b.counters().ce_forwarded, 1u);
+  EXPECT_EQ(b.forwarding().forwarded_packets, 2u);
+}
+
 TEST(NodeRouting, RingReconvergesWhenTheRootLeaves) {
   SimNet net(opts(3));
   const size_t n = 12;
