@@ -124,6 +124,11 @@ size_t gro_candidate(ByteSpan p) {
   return th;
 }
 
+bool same_tcp6_flow(ByteSpan a, ByteSpan b) {
+  return std::memcmp(a.data() + 8, b.data() + 8, 32) == 0 &&
+         std::memcmp(a.data() + kIpv6HeaderSize, b.data() + kIpv6HeaderSize, 4) == 0;
+}
+
 void GroRun::start(ByteSpan head, size_t tcp_hdr_len) {
   head_ = head;
   tcp_hdr_ = tcp_hdr_len;

@@ -73,6 +73,9 @@ size_t write_tcp6_segment(ByteSpan pkt, const GsoPlan& plan, size_t i, uint8_t* 
 // checksum. Returns its TCP header length, or 0 when it may not.
 [[nodiscard]] size_t gro_candidate(ByteSpan pkt);
 
+// Same addresses and ports (both gro_candidate()s).
+[[nodiscard]] bool same_tcp6_flow(ByteSpan a, ByteSpan b);
+
 // A run of segments being coalesced. start() with the first candidate, then
 // offer() each following segment in order; offer() says whether it joined.
 class GroRun {

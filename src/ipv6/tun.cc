@@ -444,45 +444,65 @@ void TunDevice::flush() {
   flush_batch();
 }
 
+// Coalesces per flow: a run starts at the oldest unwritten segment and takes
+// every later segment of the same flow that continues it, skipping other
+// flows' segments (they start their own runs). A segment of the flow that
+// cannot join ends the scan for that flow, so order within a flow is kept;
+// order across flows may change, as with the kernel's own GRO.
 void TunDevice::flush_batch() {
   const size_t n = batch_.size();
-  size_t i = 0;
+  bool taken[GroRun::kMaxSegments] = {};
+  size_t members[GroRun::kMaxSegments];
   uint8_t hdr[kVnetHdrSize + 40 + 60];
   iovec iov[1 + GroRun::kMaxSegments];
+  size_t i = 0;
   while (i < n && !blocked_) {
+    if (taken[i]) {
+      ++i;
+      continue;
+    }
     GroRun run;
-    run.start(batch_[i].span(), size_t{batch_th_[i]} * 4);
-    size_t j = i + 1;
-    while (j < n && run.offer(batch_[j].span(), size_t{batch_th_[j]} * 4)) ++j;
+    const ByteSpan head = batch_[i].span();
+    run.start(head, size_t{batch_th_[i]} * 4);
+    size_t m = 0;
+    members[m++] = i;
+    for (size_t j = i + 1; j < n; ++j) {
+      if (taken[j] || !same_tcp6_flow(head, batch_[j].span())) continue;
+      if (!run.offer(batch_[j].span(), size_t{batch_th_[j]} * 4)) break;
+      members[m++] = j;
+    }
     int r;
-    if (j == i + 1) {
+    if (m == 1) {
       r = write_now(batch_[i]);
     } else {
       const size_t hl = run.header_len();
       iov[0] = {hdr, run.write_header(hdr)};
       size_t bytes = hl;
-      for (size_t k = i; k < j; ++k) {
-        PacketBuf& p = batch_[k];
-        iov[1 + k - i] = {p.data() + hl, p.size() - hl};
+      for (size_t k = 0; k < m; ++k) {
+        PacketBuf& p = batch_[members[k]];
+        iov[1 + k] = {p.data() + hl, p.size() - hl};
         bytes += p.size() - hl;
       }
-      r = write_iov(iov, static_cast<int>(1 + j - i), bytes);
+      r = write_iov(iov, static_cast<int>(1 + m), bytes);
       if (r != EAGAIN) {
         if (r == 0) {
           ++counters_.tx_gro_writes;
-          counters_.tx_gro_segments += j - i;
-          counters_.tx_packets += j - i;
+          counters_.tx_gro_segments += m;
+          counters_.tx_packets += m;
         }
-        for (size_t k = i; k < j; ++k) batch_[k].release();
+        for (size_t k = 0; k < m; ++k) batch_[members[k]].release();
       }
     }
     if (r == EAGAIN) {
       set_blocked(true);
       break;
     }
-    i = j;
+    for (size_t k = 0; k < m; ++k) taken[members[k]] = true;
+    ++i;
   }
-  for (; i < n; ++i) enqueue(std::move(batch_[i]));  // blocked: written one by one later
+  // Blocked: what is left goes one by one later, in order.
+  for (; i < n; ++i)
+    if (!taken[i]) enqueue(std::move(batch_[i]));
   batch_.clear();
   batch_th_.clear();
 }

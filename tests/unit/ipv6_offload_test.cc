@@ -283,3 +283,15 @@ TEST(Ipv6Offload, GroStopsAtTheSegmentLimitAndAt64KiB) {
   }
   EXPECT_EQ(n, 54u);  // 72 + 54 * 1200 = 64,872 <= 65,535 < 72 + 55 * 1200
 }
+
+TEST(Ipv6Offload, SameFlowMeansSameAddressesAndPorts) {
+  const Bytes a = tcp(kSrc, kDst, kAck, {}, pattern(10));
+  Bytes other_port = a;
+  other_port[41] ^= 1;
+  const Bytes other_dst = tcp(kSrc, addr("fd00::3"), kAck, {}, pattern(10));
+  Bytes later = a;
+  set_seq(later, seq_of(a) + 10);
+  EXPECT_TRUE(same_tcp6_flow(ByteSpan(a), ByteSpan(later)));
+  EXPECT_FALSE(same_tcp6_flow(ByteSpan(a), ByteSpan(other_port)));
+  EXPECT_FALSE(same_tcp6_flow(ByteSpan(a), ByteSpan(other_dst)));
+}
