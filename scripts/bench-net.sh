@@ -81,10 +81,12 @@ t = j.get("tun", {})
 r = lambda a, b: "%.1f" % (t[a] / t[b]) if t.get(b) else "-"
 gm = sum(u["gso_messages"] for u in j.get("udp_gso", []))
 gd = sum(u["gso_datagrams"] for u in j.get("udp_gso", []))
-print("offload %s: %s; TSO reads %d (%s segments each), GRO writes %d (%s segments each), gso drops %d; UDP GSO sends %d (%s datagrams each)" % (
+rm = sum(u.get("gro_messages", 0) for u in j.get("udp_gso", []))
+rd = sum(u.get("gro_datagrams", 0) for u in j.get("udp_gso", []))
+print("offload %s: %s; TSO reads %d (%s segments each), GRO writes %d (%s segments each), gso drops %d; UDP GSO sends %d (%s datagrams each), UDP GRO reads %d (%s datagrams each)" % (
     sys.argv[1], "on" if t.get("offload") else "off", t.get("rx_gso_packets", 0), r("rx_gso_segments", "rx_gso_packets"),
     t.get("tx_gro_writes", 0), r("tx_gro_segments", "tx_gro_writes"), t.get("rx_gso_dropped", 0),
-    gm, "%.1f" % (gd / gm) if gm else "-"))' "$1"
+    gm, "%.1f" % (gd / gm) if gm else "-", rm, "%.1f" % (rd / rm) if rm else "-"))' "$1"
 }
 
 # Ceiling in the same run: the same namespaces without the mesh (veth, IPv4).

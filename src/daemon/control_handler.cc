@@ -159,14 +159,18 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
   nlohmann::json j = show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
                                        node.bloom().counters(), node.link().counters(), x);
   j.update(dataplane_metrics_json(d_.sessions(), d_.adapter(), d_.tun(), d_.dns()));
-  // UDP GSO per UDP transport (ours: the reference sends datagram by datagram).
+  // UDP GSO/GRO per UDP transport (ours: the reference sends and receives
+  // datagram by datagram).
   nlohmann::json gso = nlohmann::json::array();
   for (const auto& t : d_.transports())
     if (const auto* u = dynamic_cast<const UdpTransport*>(t.get()))
       gso.push_back({{"transport_id", u->id()},
                      {"gso", u->gso()},
                      {"gso_messages", u->gso_messages()},
-                     {"gso_datagrams", u->gso_datagrams()}});
+                     {"gso_datagrams", u->gso_datagrams()},
+                     {"gro", u->gro()},
+                     {"gro_messages", u->gro_messages()},
+                     {"gro_datagrams", u->gro_datagrams()}});
   j["udp_gso"] = std::move(gso);
   return j;
 }

@@ -30,6 +30,18 @@ struct UdpTransport::SendState {
   alignas(cmsghdr) std::array<std::array<uint8_t, kCtrl>, kSendBatch> ctrl;
 };
 
+struct UdpTransport::GroState {
+  static constexpr size_t kCtrl = CMSG_SPACE(sizeof(int));
+  std::array<mmsghdr, kGroBatch> msgs;
+  std::array<iovec, 2 * kGroBatch> iov;
+  std::array<sockaddr_storage, kGroBatch> from;
+  alignas(cmsghdr) std::array<std::array<uint8_t, kCtrl>, kGroBatch> ctrl;
+  std::array<PacketBuf, kGroBatch> bufs;
+  std::array<PacketBuf, 64> segs;  // UDP_MAX_SEGMENTS of older kernels
+  std::unique_ptr<uint8_t[]> spill;  // kGroBatch regions of region_size bytes
+  size_t region_size = 0;
+};
+
 UdpTransport::UdpTransport(TransportId id, const UdpTransportConfig& cfg, EventLoop& loop,
                            BufferPool& pool, TransportSink& sink)
     : Transport(id), cfg_(cfg), loop_(loop), pool_(pool), sink_(sink) {}
@@ -76,6 +88,15 @@ Result<void, std::string> UdpTransport::start() {
 
   recv_size_ = std::min<size_t>(size_t{cfg_.mtu} + kRecvSlack, room);
   if (!send_) send_ = std::make_unique<SendState>();
+  // UDP GRO goes with GSO (one switch for both); without it, or when the
+  // kernel refuses it, every datagram arrives on its own.
+  const int one = 1;
+  gro_ = gso_ && ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+  if (gro_ && !gro_state_) {
+    gro_state_ = std::make_unique<GroState>();
+    gro_state_->region_size = recv_size_ + kGroSpill;
+    gro_state_->spill = std::make_unique<uint8_t[]>(kGroBatch * gro_state_->region_size);
+  }
   if (!scratch_) scratch_ = std::make_unique<uint8_t[]>(size_t{cfg_.mtu} + kRecvSlack);
   if (!loop_.add(fd_.get(), EPOLLIN, [this](uint32_t ev) { on_event(ev); }))
     return fail(sock::errno_msg("udp epoll add", errno));
@@ -236,6 +257,7 @@ void UdpTransport::on_writable() {
 }
 
 void UdpTransport::on_readable() {
+  if (gro_) return on_readable_gro();
   std::array<PacketBuf, kRecvBatch> bufs;
   std::array<mmsghdr, kRecvBatch> msgs;
   std::array<iovec, kRecvBatch> iov;
@@ -288,8 +310,124 @@ void UdpTransport::on_readable() {
       (void)bufs[i].push_back(len);  // len <= recv_size_ <= tailroom
       const TransportAddr src = TransportAddr::from_sockaddr(
           reinterpret_cast<const sockaddr*>(&from[i]), msgs[i].msg_hdr.msg_namelen);
-      sink_.on_packet(id_, src, std::move(bufs[i]));
+      deliver(src, std::move(bufs[i]));
       delivered = true;
+    }
+    total += got;
+    if (got < want) break;  // drained
+  }
+  if (delivered) sink_.on_burst_end();
+}
+
+void UdpTransport::deliver(const TransportAddr& src, PacketBuf buf) {
+  sink_.on_packet(id_, src, std::move(buf));
+}
+
+// With UDP_GRO the kernel may hand over a run of equal-size datagrams from one
+// sender as one message of up to 64 KiB, with the datagram size in a cmsg.
+// Each message reads into a pool buffer and spills into its own region of
+// spill space; the run is split into one pool buffer per datagram (copies of
+// at most the MTU each) before any of them reaches the sink, because the sink
+// decrypts in place.
+void UdpTransport::on_readable_gro() {
+  GroState& g = *gro_state_;
+  size_t total = 0;
+  bool delivered = false;
+  while (total < kMaxRecvPerEvent && fd_) {
+    const size_t want = kGroBatch;
+    for (size_t i = 0; i < want; ++i) {
+      if (pool_.available() > 0) g.bufs[i] = pool_.acquire();
+      uint8_t* region = g.spill.get() + i * g.region_size;
+      mmsghdr& m = g.msgs[i];
+      m = mmsghdr{};
+      if (g.bufs[i]) {
+        g.iov[2 * i] = {g.bufs[i].data(), recv_size_};
+        g.iov[2 * i + 1] = {region + recv_size_, kGroSpill};
+        m.msg_hdr.msg_iovlen = 2;
+      } else {
+        g.iov[2 * i] = {region, g.region_size};
+        m.msg_hdr.msg_iovlen = 1;
+      }
+      m.msg_hdr.msg_iov = &g.iov[2 * i];
+      m.msg_hdr.msg_name = &g.from[i];
+      m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      m.msg_hdr.msg_control = g.ctrl[i].data();
+      m.msg_hdr.msg_controllen = GroState::kCtrl;
+    }
+    const int r = ::recvmmsg(fd_.get(), g.msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+    if (r < 0) {
+      for (size_t i = 0; i < want; ++i) g.bufs[i].release();
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) ++stats_.recv_errors;
+      break;
+    }
+    const auto got = static_cast<size_t>(r);
+    for (size_t i = got; i < want; ++i) g.bufs[i].release();
+    for (size_t i = 0; i < got; ++i) {
+      mmsghdr& m = g.msgs[i];
+      const size_t len = m.msg_len;
+      size_t seg = len;  // no cmsg: a single datagram
+      for (cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr); c; c = CMSG_NXTHDR(&m.msg_hdr, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+          int v = 0;
+          std::memcpy(&v, CMSG_DATA(c), sizeof v);
+          if (v > 0) seg = static_cast<size_t>(v);
+        }
+      }
+      PacketBuf& buf = g.bufs[i];
+      const size_t count = seg == 0 ? 1 : (len + seg - 1) / seg;
+      stats_.packets_recv += count;
+      stats_.bytes_recv += len;
+      if ((m.msg_hdr.msg_flags & MSG_TRUNC) || seg > recv_size_ || count > g.segs.size()) {
+        ++stats_.truncated;  // cannot be split into whole datagrams
+        buf.release();
+        continue;
+      }
+      if (!buf) {
+        stats_.pool_exhausted += count;
+        continue;
+      }
+      if (count > 1) {
+        ++gro_messages_;
+        gro_datagrams_ += count;
+      }
+      // The message as one contiguous run: in the pool buffer alone, or
+      // copied in front of its spill.
+      const uint8_t* run = buf.data();
+      if (len > recv_size_) {
+        uint8_t* region = g.spill.get() + i * g.region_size;
+        std::memcpy(region, buf.data(), recv_size_);
+        run = region;
+      }
+      // Datagrams 1.. into buffers of their own first (the sink may change
+      // buffer 0 in place), then all of them to the sink in order.
+      size_t n_segs = 0;
+      for (size_t k = 1; k < count; ++k) {
+        const size_t off = k * seg, n = std::min(seg, len - off);
+        PacketBuf& s = g.segs[n_segs++];
+        if (pool_.available() > 0) s = pool_.acquire();
+        if (!s || !s.push_back(n)) {
+          ++stats_.pool_exhausted;
+          s.release();
+          continue;
+        }
+        std::memcpy(s.data(), run + off, n);
+      }
+      (void)buf.push_back(std::min(seg, len));
+      const TransportAddr src =
+          TransportAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&g.from[i]), m.msg_hdr.msg_namelen);
+      auto pass = [&](PacketBuf p) {
+        if (!p) return;
+        if (is_punch_packet(p.data(), p.size())) {
+          ++punch_dropped_;
+          p.release();
+          return;
+        }
+        deliver(src, std::move(p));
+        delivered = true;
+      };
+      pass(std::move(buf));
+      for (size_t k = 0; k < n_segs; ++k) pass(std::move(g.segs[k]));
     }
     total += got;
     if (got < want) break;  // drained

@@ -34,6 +34,8 @@ class UdpTransport : public Transport {
   static constexpr size_t kRecvSlack = 100;        // receive size = mtu + slack
   static constexpr size_t kGsoMaxSegments = 64;    // UDP_MAX_SEGMENTS of older kernels
   static constexpr size_t kGsoMaxBytes = 65000;    // payload bytes per GSO message
+  static constexpr size_t kGroBatch = 8;           // messages per recvmmsg with UDP_GRO
+  static constexpr size_t kGroSpill = 65536;       // per message, beyond the pool buffer
 
   UdpTransport(TransportId id, const UdpTransportConfig& cfg, EventLoop& loop, BufferPool& pool,
                TransportSink& sink);
@@ -73,6 +75,11 @@ class UdpTransport : public Transport {
   [[nodiscard]] uint64_t gso_messages() const { return gso_messages_; }
   [[nodiscard]] uint64_t gso_datagrams() const { return gso_datagrams_; }
   void set_gso(bool on) { gso_ = on; }
+  // UDP GRO (enabled at start() together with GSO): the kernel hands over
+  // runs of datagrams as one message, split here into pool buffers.
+  [[nodiscard]] bool gro() const { return gro_; }
+  [[nodiscard]] uint64_t gro_messages() const { return gro_messages_; }
+  [[nodiscard]] uint64_t gro_datagrams() const { return gro_datagrams_; }
 
  protected:
   // The sendmmsg call; a test seam (a subclass can simulate EAGAIN).
@@ -87,6 +94,10 @@ class UdpTransport : public Transport {
 
   void on_event(uint32_t events);
   void on_readable();
+  void on_readable_gro();
+  // One received datagram (a segment of a GRO message) to the sink; taken
+  // by value so a buffer the sink does not keep goes back to the pool.
+  void deliver(const TransportAddr& src, PacketBuf buf);
   void on_writable();
   void set_blocked(bool blocked);
   void drop_head();
@@ -106,6 +117,11 @@ class UdpTransport : public Transport {
   size_t recv_size_ = 0;
   uint64_t punch_dropped_ = 0;
   bool gso_ = true;
+  bool gro_ = false;
+  uint64_t gro_messages_ = 0;
+  uint64_t gro_datagrams_ = 0;
+  struct GroState;  // recvmmsg arrays and spill space, allocated in start()
+  std::unique_ptr<GroState> gro_state_;
   uint64_t gso_messages_ = 0;
   uint64_t gso_datagrams_ = 0;
 

@@ -368,8 +368,39 @@ TEST(UdpTransport, GsoMessagesArriveAsTheOriginalDatagramsInOrder) {
       EXPECT_EQ(p.a.gso_messages(), 0u);
     }
     EXPECT_EQ(p.b.stats().packets_recv, want_b.size());
+    // The receivers run with UDP GRO: loopback hands GSO runs over whole.
+    EXPECT_TRUE(p.b.gro());
+    if (gso) {
+      EXPECT_GE(p.b.gro_messages(), 1u);
+    }
     c.stop();
   }
+}
+
+// A receiver without GRO (GSO off before start) gets the sender's GSO runs
+// as separate datagrams too, by the kernel splitting them.
+TEST(UdpTransport, ReceiverWithoutGroGetsEveryDatagram) {
+  EventLoop loop;
+  BufferPool pool{256, 2048, 64};
+  RecordingSink sa, sb;
+  UdpTransport a(1, cfg_at("127.0.0.1:0"), loop, pool, sa);
+  UdpTransport b(2, cfg_at("127.0.0.1:0"), loop, pool, sb);
+  b.set_gso(false);
+  ASSERT_TRUE(a.start().ok());
+  ASSERT_TRUE(b.start().ok());
+  EXPECT_FALSE(b.gro());
+  for (size_t i = 0; i < 50; ++i) {
+    std::vector<uint8_t> d(900, static_cast<uint8_t>(i));
+    ASSERT_TRUE(a.send(b.bound(), make_pkt(pool, d)));
+  }
+  a.flush();
+  ASSERT_TRUE(pump_until(loop, [&] { return sb.packets.size() == 50; }));
+  for (size_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(sb.packets[i].data.size(), 900u);
+    EXPECT_EQ(sb.packets[i].data[0], i);
+  }
+  EXPECT_GE(a.gso_messages(), 1u);
+  EXPECT_EQ(b.gro_messages(), 0u);
 }
 
 }  // namespace
