@@ -378,6 +378,7 @@ void UdpTransport::on_readable_gro() {
       const size_t count = seg == 0 ? 1 : (len + seg - 1) / seg;
       stats_.packets_recv += count;
       stats_.bytes_recv += len;
+      total += count;  // the per-event budget counts datagrams
       if ((m.msg_hdr.msg_flags & MSG_TRUNC) || seg > recv_size_ || count > g.segs.size()) {
         ++stats_.truncated;  // cannot be split into whole datagrams
         buf.release();
@@ -429,7 +430,6 @@ void UdpTransport::on_readable_gro() {
       pass(std::move(buf));
       for (size_t k = 0; k < n_segs; ++k) pass(std::move(g.segs[k]));
     }
-    total += got;
     if (got < want) break;  // drained
   }
   if (delivered) sink_.on_burst_end();
