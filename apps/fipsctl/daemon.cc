@@ -133,25 +133,33 @@ int cmd_show(const std::string& socket_path, const Args& args) {
   return run(socket_path, build_query_request(entry->command));
 }
 
+// `fipsctl GROUP SUB` for a group whose only subcommand SUB sends the query
+// COMMAND: help on stdout (exit 0) or, without a subcommand, on stderr
+// (exit 2); anything else is a usage error.
+int single_query_group(const std::string& socket_path, const Args& args, const char* help,
+                       const std::string& group, const std::string& sub, const char* command) {
+  if (args.empty()) {
+    std::fputs(help, stderr);
+    return 2;
+  }
+  if (is_help(args[0]) || args[0] == "help") {
+    std::fputs(help, stdout);
+    return 0;
+  }
+  if (args[0] != sub)
+    return usage_error("unrecognized subcommand '" + args[0] + "'", "fipsctl " + group + " <COMMAND>");
+  if (args.size() > 1)
+    return usage_error("unexpected argument '" + args[1] + "' found", "fipsctl " + group + " " + sub);
+  return run(socket_path, build_query_request(command));
+}
+
 int cmd_acl(const std::string& socket_path, const Args& args) {
   static const char* kHelp =
       "Show peer ACL information\n\nUsage: fipsctl acl <COMMAND>\n\nCommands:\n"
       "  show  Loaded peer ACL state\n"
       "  help  Print this message or the help of the given subcommand(s)\n\n"
       "Options:\n  -h, --help  Print help\n";
-  if (args.empty()) {
-    std::fputs(kHelp, stderr);
-    return 2;
-  }
-  if (is_help(args[0]) || args[0] == "help") {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
-  if (args[0] != "show")
-    return usage_error("unrecognized subcommand '" + args[0] + "'", "fipsctl acl <COMMAND>");
-  if (args.size() > 1)
-    return usage_error("unexpected argument '" + args[1] + "' found", "fipsctl acl show");
-  return run(socket_path, build_query_request("show_acl"));
+  return single_query_group(socket_path, args, kHelp, "acl", "show", "show_acl");
 }
 
 int cmd_connect(const std::string& socket_path, const Args& args) {
@@ -289,19 +297,7 @@ int cmd_stats(const std::string& socket_path, const Args& args) {
       "  metrics  Current counter values for every metric family\n"
       "  help     Print this message or the help of the given subcommand(s)\n\n"
       "Options:\n  -h, --help  Print help\n";
-  if (args.empty()) {
-    std::fputs(kHelp, stderr);
-    return 2;
-  }
-  if (is_help(args[0]) || args[0] == "help") {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
-  if (args[0] != "metrics")
-    return usage_error("unrecognized subcommand '" + args[0] + "'", "fipsctl stats <COMMAND>");
-  if (args.size() > 1)
-    return usage_error("unexpected argument '" + args[1] + "' found", "fipsctl stats metrics");
-  return run(socket_path, build_query_request("show_metrics"));
+  return single_query_group(socket_path, args, kHelp, "stats", "metrics", "show_metrics");
 }
 
 }  // namespace fipsctl
