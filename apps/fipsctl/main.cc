@@ -1,5 +1,5 @@
 // fipsctl: the operator's command-line client. Flags, request bytes, output
-// and exit codes follow the reference's fipsctl (control-spec §4): JSON
+// and exit codes follow the reference's fipsctl (docs/spec/control.md §4): JSON
 // replies are pretty-printed, daemon errors go to stderr as "error: ..." with
 // exit 1, usage errors exit 2.
 // Not here: the subcommands themselves (keys.cc, daemon.cc).

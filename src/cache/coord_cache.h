@@ -1,7 +1,7 @@
 // Coordinate cache: destination NodeAddr -> its tree coordinates (self ->
 // root), an optional path MTU learned by discovery, and creation / last-use
 // times. Bounded (coord_size), TTL'd (coord_ttl_secs), LRU-evicted, with the
-// reference's refresh-on-use (/work/notes/lookup-routing-spec.md §4.1):
+// reference's refresh-on-use (docs/spec/lookup-routing.md §4.1):
 //   insert            existing: coords replaced, last_used = now, TTL restarts,
 //                     created_at and path_mtu kept; new: evict first if full.
 //   insert_with_path_mtu  same, and sets path_mtu (also on update).
@@ -49,7 +49,7 @@ struct CoordCacheCounters {        // ours; the reference keeps none for this ca
   uint64_t rejected = 0;           // insert with empty or > 65535 coordinates
 };
 
-// show_cache (control-spec §3.11). The renderer adds display_name, ipv6_addr
+// show_cache (docs/spec/control.md §3.11). The renderer adds display_name, ipv6_addr
 // (FipsAddress of node_addr) and depth (= coords.size() - 1).
 struct CoordCacheSnapshot {
   struct Entry {

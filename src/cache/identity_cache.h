@@ -1,6 +1,6 @@
 // Identity cache: node_addr -> PeerIdentity (public key / npub) with a
 // last-seen time, bounded by node.cache.identity_size with LRU eviction and no
-// TTL (/work/notes/lookup-routing-spec.md §4.2). As in the reference the key
+// TTL (docs/spec/lookup-routing.md §4.2). As in the reference the key
 // is the 15-byte prefix node_addr[0..15] = FipsAddress bytes 1..16, so the
 // IPv6 adapter can map an fd00::/8 destination to its node
 // (lookup_by_prefix). Lookups by full NodeAddr additionally require the
@@ -53,7 +53,7 @@ struct IdentityCacheCounters {  // ours
   uint64_t misses = 0;
 };
 
-// show_identity_cache (control-spec §3.13); the renderer adds display_name.
+// show_identity_cache (docs/spec/control.md §3.13); the renderer adds display_name.
 struct IdentityCacheSnapshot {
   struct Entry {
     NodeAddr node_addr;

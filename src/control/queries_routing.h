@@ -1,5 +1,5 @@
 // The `data` objects of show_tree, show_bloom, show_routing, show_cache,
-// show_identity_cache and show_metrics (control-spec §3.8-§3.14), built from
+// show_identity_cache and show_metrics (docs/spec/control.md §3.8-§3.14), built from
 // the routing cores' snapshot structs plus a small per-query struct of what
 // only the node knows (display names, root npub, retry table, counter
 // families no core owns yet). Pure functions: same input, same bytes.
@@ -30,7 +30,7 @@
 
 namespace fips {
 
-// node_addr -> display name as the node resolves it (control-spec §3,
+// node_addr -> display name as the node resolves it (docs/spec/control.md §3,
 // display_name rules 1-4: hosts file, alias, short npub of a peer or a
 // session). An address missing from the map prints as its short hex
 // "xxxxxxxx..." (rule 5) -- which is also what the reference shows for us.

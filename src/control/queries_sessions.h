@@ -1,4 +1,4 @@
-// The `data` object of show_sessions (control-spec §3.10): one row per FSP
+// The `data` object of show_sessions (docs/spec/control.md §3.10): one row per FSP
 // session entry with the reference's field names, optional keys (handshake
 // vs established fields, the session MMP block) and key order (sorted).
 // session_rows() turns the session core's snapshot into rows; the node

@@ -4,7 +4,7 @@
 // deadline (read, reply, write), at most max_connections are open at once
 // (further clients wait in the listen backlog until a slot frees), and a
 // request is at most 4096 bytes. Response texts follow the reference
-// (control-spec §1): "empty request", "read error: request too large",
+// (docs/spec/control.md §1): "empty request", "read error: request too large",
 // "read error: stream did not contain valid UTF-8", "read timeout",
 // "invalid request: <serde_json message>", "query timeout".
 // Not here: what commands do (the daemon's ControlHandler, control/commands.h,

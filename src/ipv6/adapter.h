@@ -1,4 +1,4 @@
-// IPv6 adapter core, sans-I/O (spec fsp-ipv6-spec.md §9.4, §14, §15, §16):
+// IPv6 adapter core, sans-I/O (docs/spec/fsp-ipv6.md §9.4, §14, §15, §16):
 // turns a packet read from the TUN into a decision for the node (send this
 // shim payload on port 256 / queue it until the session is up / write this
 // ICMPv6 reply back to the TUN / drop), and a port-256 shim payload from the

@@ -1,4 +1,4 @@
-// The .fips DNS responder (/work/notes/fsp-ipv6-spec.md §12, §17; reference
+// The .fips DNS responder (docs/spec/fsp-ipv6.md §12, §17; reference
 // src/upper/dns.rs): a sans-I/O core (Responder) that turns one query
 // datagram into at most one reply, and a small I/O shell (DnsServer) that
 // owns the UDP socket on the event loop.

@@ -6,7 +6,7 @@
 // Not here: name resolution, hosts, sockets, counters (ipv6/dns.h).
 //
 // What parse_query() accepts (compared with simple-dns 0.11, which the
-// reference uses; /work/notes/fsp-ipv6-spec.md §17.2):
+// reference uses; docs/spec/fsp-ipv6.md §17.2):
 //   * At most 512 bytes (kMaxQuerySize); the header's Z bit (0x0040) must be 0
 //     (reference: same); AD/CD/TC/RD/AA bits and every opcode are accepted.
 //   * QR must be 0: a response is never answered (reference answers it; two

@@ -1,5 +1,5 @@
 // The DNS host map: hostname -> peer identity, from configured peer aliases
-// and the operator's hosts file (/work/notes/fsp-ipv6-spec.md §17.3;
+// and the operator's hosts file (docs/spec/fsp-ipv6.md §17.3;
 // reference src/upper/hosts.rs), plus the mtime-driven reloader.
 // Not here: DNS wire handling (ipv6/dns_message.h), the responder
 // (ipv6/dns.h), logging: every problem is returned as a warning string and

@@ -5,7 +5,7 @@
 // Used for raw IPv6 packets from the TUN (MSS already clamped) and reusable
 // for the native datagram queue (the 32-bit tag carries whatever the caller
 // needs per packet, e.g. a flow key index).
-// Not here: when to flush or discard (the node, §11), what a packet means.
+// Not here: when to flush or discard (the node, docs/spec/fsp-ipv6.md §11), what a packet means.
 //
 // Admission (push):
 //   dest has no queue and destinations() >= max_destinations

@@ -1,4 +1,4 @@
-// Linux TUN device for the IPv6 adapter (spec fsp-ipv6-spec.md §13; reference
+// Linux TUN device for the IPv6 adapter (docs/spec/fsp-ipv6.md §13; reference
 // src/upper/tun.rs): creates the L3 TUN (IFF_TUN | IFF_NO_PI) named tun.name,
 // configures it over rtnetlink (MTU, our fd00::/8 address as /128, link up,
 // route fd00::/8 dev <tun>, ip -6 rule to fd00::/8 lookup main priority 5265)

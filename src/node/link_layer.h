@@ -3,8 +3,8 @@
 // lifecycle (resends, timeouts, heartbeats, dead detection, rekey with K-bit
 // cutover and drain, reconnect with backoff). Time is passed in; I/O goes
 // through LinkIo; decrypted link messages go up through LinkUpper.
-// Behaviour follows the reference as documented in /work/notes/fmp-link-spec.md
-// (see docs/fmp-link-layer.md for where and why we deliberately differ).
+// Behaviour follows the reference as documented in docs/spec/fmp-link.md
+// (its §9 says where and why we deliberately differ).
 // Not here: sockets (transport/), routing (tree, bloom, lookup), sessions.
 #pragma once
 

@@ -29,7 +29,7 @@ struct PeerInfo {
   // Connectivity Connected or Stale (the reference's ActivePeer::can_send).
   bool can_send = true;
   // Our parent, or a peer whose declaration names us as parent
-  // (stp-bloom-spec C4).
+  // (docs/spec/stp-bloom.md C4).
   bool is_tree_peer = false;
   // etx * (1 + srtt_ms / 100) when MMP has an SRTT, else 1.0 (the
   // reference's ActivePeer::link_cost). NaN is treated as +infinity.

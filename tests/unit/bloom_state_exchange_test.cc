@@ -238,7 +238,7 @@ RC_GTEST_PROP(BloomStateProp, LeafRemovalsReconverge, ()) {
   }
 }
 
-// A node switches parent (its Switch marks all its peers, spec §9; the new
+// A node switches parent (its Switch marks all its peers, docs/spec/stp-bloom.md §9; the new
 // parent marks nothing, "child attaching" has no bloom trigger) to a node
 // outside its subtree, over an existing or a new link.
 RC_GTEST_PROP(BloomStateProp, ParentSwitchReconverges, ()) {

@@ -354,7 +354,7 @@ TEST(BloomState, ChangeDetectionDoesNotResendUnchangedFilters) {
   EXPECT_FALSE(st.is_pending(a));
   EXPECT_TRUE(st.is_pending(b));
   EXPECT_FALSE(st.is_pending(c));  // c already had everything else
-  // ...and mark_all resends identical content (spec E4).
+  // ...and mark_all resends identical content (docs/spec/stp-bloom.md E4).
   st.mark_all();
   sink.sent.clear();
   EXPECT_EQ(st.tick(3000, tree, sink).sent, 3u);

@@ -1,5 +1,5 @@
 // Coordinate cache, identity cache and the LruTable beneath them
-// (lookup-routing-spec §4).
+// (docs/spec/lookup-routing.md §4).
 #include <cstdio>
 #include <map>
 

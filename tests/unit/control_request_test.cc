@@ -26,7 +26,7 @@ std::string request_error(std::string_view line) {
   return r.ok() ? std::string("<ok>") : r.error();
 }
 
-// The table from control-spec §1 plus more cases derived from serde_json's
+// The table from docs/spec/control.md §1 plus more cases derived from serde_json's
 // deserializer (which byte is peeked or consumed before each error).
 TEST(ControlRequest, InvalidRequestTextsMatchSerdeJson) {
   const std::pair<const char*, const char*> cases[] = {

@@ -1,4 +1,4 @@
-// FSP session data path and maintenance (spec §4-§6, §8-§9): warmup (CP
+// FSP session data path and maintenance (docs/spec/fsp-ipv6.md §4-§6, §8-§9): warmup (CP
 // piggyback and standalone CoordsWarmup), reactive re-warm on
 // CoordsRequired/PathBroken, PathMtuNotification and MtuExceeded, idle
 // timeout, replay rejection, the headroom fallback, and the inbound drop

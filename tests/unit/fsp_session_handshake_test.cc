@@ -1,4 +1,4 @@
-// FSP session establishment (spec §2-§3, §20 scenarios 1-3): fresh XK with
+// FSP session establishment (docs/spec/fsp-ipv6.md §2-§3, §20 scenarios 1-3): fresh XK with
 // queued packets on both sides, simultaneous initiation in both address
 // orders, lost msg3, handshake resend schedule and timeout, the per-link
 // SessionSetup limiter and the session table bound.

@@ -2,7 +2,7 @@
 // FSP bytes go straight from one manager to another (no FMP, no routing),
 // with a manual clock, a fixed latency and optional loss / duplication
 // predicates. Each node plays the part of the Node shell: it executes the
-// actions (sends, events), keeps the pending queues (spec §11) and records
+// actions (sends, events), keeps the pending queues (docs/spec/fsp-ipv6.md §11) and records
 // what was delivered.
 #pragma once
 

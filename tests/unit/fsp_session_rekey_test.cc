@@ -1,4 +1,4 @@
-// FSP session rekey (spec §7, §8.3, §20 scenarios 4-5): cutover timing,
+// FSP session rekey (docs/spec/fsp-ipv6.md §7, §8.3, §20 scenarios 4-5): cutover timing,
 // drain, continuous traffic with no loss or duplication across cutovers,
 // dual rekey tie-break, our fixes for lost rekey setups/acks/msg3, expiry,
 // forged rekey messages, and the restarted non-adjacent peer.

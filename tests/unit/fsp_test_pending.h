@@ -1,5 +1,5 @@
 // Test helper for the FSP session harness: per-destination queues of packets
-// waiting for a session (spec §11), over plain byte vectors. The node itself
+// waiting for a session (docs/spec/fsp-ipv6.md §11), over plain byte vectors. The node itself
 // uses ipv6::PendingQueue (src/ipv6/pending_queue.h) over pool buffers.
 //   push     a destination without a queue is refused when max_dests queues
 //            exist (no counter in the reference; counted here); a full

@@ -1,4 +1,4 @@
-// IPv6 adapter core: the TUN-side decision table (§14, §9.4), the mesh-side
+// IPv6 adapter core (docs/spec/fsp-ipv6.md): the TUN-side decision table (§14, §9.4), the mesh-side
 // delivery (§15, §16.4) and a round trip between two adapters.
 #include <gtest/gtest.h>
 

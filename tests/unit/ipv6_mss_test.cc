@@ -1,4 +1,4 @@
-// TCP MSS clamp (§16.2) and the per-flow ceiling.
+// TCP MSS clamp (docs/spec/fsp-ipv6.md §16.2) and the per-flow ceiling.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>

@@ -1,4 +1,4 @@
-// Discovery core (lookup-routing-spec §2-3, §9.1): gate, attempt ladder,
+// Discovery core (docs/spec/lookup-routing.md §2-3, §9.1): gate, attempt ladder,
 // transit dedup / TTL / forwarding set / rate limit, target response, reverse
 // path with path_mtu, originator proof checks.
 #include <deque>

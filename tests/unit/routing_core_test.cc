@@ -1,4 +1,4 @@
-// Routing core (lookup-routing-spec §5-7, §9.2): next-hop table cases,
+// Routing core (docs/spec/lookup-routing.md §5-7, §9.2): next-hop table cases,
 // transit decision, route classes, counters, error-signal limiter and
 // encoders, coordinate warming.
 #include "proto/fsp/signals.h"

@@ -1,4 +1,4 @@
-// Spec §6.1 worked examples W2-W11 on small TreeNet networks: real signed
+// docs/spec/stp-bloom.md §6.1 worked examples W2-W11 on small TreeNet networks: real signed
 // announces through the FIFO, manual clock, measured or cold links. Node
 // indices are in ascending address order, so the letters of each example are
 // mapped to indices that respect its "X<Y" constraints.

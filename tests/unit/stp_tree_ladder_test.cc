@@ -1,4 +1,4 @@
-// TreeState decisions on crafted announces: W12-W14, the cold-start cost
+// TreeState decisions on crafted announces (docs/spec/stp-bloom.md): W12-W14, the cold-start cost
 // gate, hysteresis, exact ties, echo, S5 demotion, parent loss, and the
 // effects each decision reports (cache invalidation, bloom, backoff), plus
 // queries (tree peers, snapshot, greedy next hop).

@@ -10,7 +10,7 @@
 // Q's bit (exactly one filter has it and it is not Q's). So
 //   out(Q) = base | multi | (all & ~F_Q)    for a contributing Q,
 //   out(Q) = base | all                     for any other peer,
-// bit-identical to the reference's per-peer union (spec B2), computed with
+// bit-identical to the reference's per-peer union (docs/spec/stp-bloom.md B2), computed with
 // one pass over C plus one filter-sized pass per recipient.
 //
 // Change detection keeps, per peer, a keyed 64-bit SipHash-1-3 digest of the

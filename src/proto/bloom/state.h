@@ -4,7 +4,7 @@
 // FilterAnnounce when (pending marks + per-peer debounce + one global
 // sequence), answers routing queries ("which peers may reach X") and builds
 // the show_bloom snapshot and the mesh-size estimate.
-// Spec: /work/notes/stp-bloom-spec.md §8-§12, §14-§16.
+// Spec: docs/spec/stp-bloom.md §8-§12, §14-§16.
 // Not here: the filter data structure (filter.h), the FilterAnnounce codec
 // (wire.h), the spanning tree (the node says which peers are tree peers and
 // who the parent is), sockets, clocks and logging (the node passes time in

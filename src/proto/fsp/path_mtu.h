@@ -1,5 +1,5 @@
 // Per-session path MTU state (the reference's PathMtuState,
-// src/proto/mmp/path_mtu.rs; /work/notes/fsp-ipv6-spec.md §9.1-§9.2):
+// src/proto/mmp/path_mtu.rs; docs/spec/fsp-ipv6.md §9.1-§9.2):
 //   source side      current_mtu starts at 0xFFFF; seed_source(first-hop link
 //                    MTU) on every send only lowers it; apply_notification()
 //                    takes a lower value at once and a higher one only after 3

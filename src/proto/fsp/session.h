@@ -1,5 +1,5 @@
 // FSP session layer, sans-I/O: the end-to-end Noise XK session table and
-// its state machines (/work/notes/fsp-ipv6-spec.md §2-§10): establishment
+// its state machines (docs/spec/fsp-ipv6.md §2-§10): establishment
 // with resends and timeouts, simultaneous initiation, the inbound dispatch
 // and drop table, the zero-copy data path (seal_data / receive), coordinate
 // warmup, K-bit rekey with cutover and drain, idle timeout, path MTU
@@ -169,7 +169,7 @@ struct SessionCounters {
            path_mtu_notifications_sent = 0, seal_copied = 0, seal_failed = 0;
 };
 
-// One show_sessions row (control-spec §3.10) before display names/JSON.
+// One show_sessions row (docs/spec/control.md §3.10) before display names/JSON.
 struct SessionSnapshot {
   NodeAddr remote;
   XOnlyKey remote_key{};  // our own key for awaiting_msg3 entries (reference placeholder)

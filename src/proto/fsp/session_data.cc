@@ -1,4 +1,4 @@
-// FSP session layer: the encrypted data path (spec §5, §6.2-§6.3): sealing
+// FSP session layer: the encrypted data path (docs/spec/fsp-ipv6.md §5, §6.2-§6.3): sealing
 // DataPackets in place in the caller's buffer (coords piggyback or a
 // standalone CoordsWarmup first), sealing session control messages into the
 // action arena, and receiving encrypted messages with the three-slot trial

@@ -1,4 +1,4 @@
-// FSP session layer: the initial Noise XK exchange (spec §2-§3):
+// FSP session layer: the initial Noise XK exchange (docs/spec/fsp-ipv6.md §2-§3):
 // initiate(), inbound SessionSetup (rate limit, simultaneous initiation,
 // duplicate, fresh responder), SessionAck with rollback, SessionMsg3 with
 // identity binding. The rekey variants of these messages are in

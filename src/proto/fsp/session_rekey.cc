@@ -1,4 +1,4 @@
-// FSP session layer: rekey of an Established session (spec §7): starting a
+// FSP session layer: rekey of an Established session (docs/spec/fsp-ipv6.md §7): starting a
 // rekey, the responder side of a SessionSetup for an Established entry
 // (tie-break, pending guard, arming), the rekey msg2/msg3 and the cutover.
 // The timers that drive rekeys (trigger, cutover, drain, expiry, resends)

@@ -1,5 +1,5 @@
-// FSP session layer: plaintext routing error signals addressed to us (spec
-// §6.4, §9.3): CoordsRequired and PathBroken re-warm the session (rate
+// FSP session layer: plaintext routing error signals addressed to us
+// (docs/spec/fsp-ipv6.md §6.4, §9.3): CoordsRequired and PathBroken re-warm the session (rate
 // limited standalone CoordsWarmup, lookup, warmup counter reset; PathBroken
 // also invalidates the coordinates and the learned path MTU), MtuExceeded
 // lowers the session's path MTU. All three pass the admission gate first:

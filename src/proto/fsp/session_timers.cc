@@ -1,5 +1,5 @@
 // FSP session layer: the per-tick maintenance, in the reference's order
-// (spec §19): handshake resends and timeouts (§2.6), rekey msg3
+// (docs/spec/fsp-ipv6.md §19): handshake resends and timeouts (§2.6), rekey msg3
 // retransmission (§7.5), idle purge (§8.1), PathMtuNotifications (§9.1,
 // §10), the rekey check (§7.1) with our rekey-setup resends and expiry,
 // then the limiter purges.

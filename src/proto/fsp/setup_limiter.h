@@ -1,5 +1,5 @@
 // Per-link-peer SessionSetup admission (the reference's
-// SessionSetupRateLimiter, src/node/rate_limit.rs:440-503; spec §2.3 step 2):
+// SessionSetupRateLimiter, src/node/rate_limit.rs:440-503; docs/spec/fsp-ipv6.md §2.3 step 2):
 // two continuous-refill token buckets per FMP link peer the setup arrived
 // from (never the claimed source): "stranger" (no Established session with
 // the claimed source) and "established" (rekey / restart of a running

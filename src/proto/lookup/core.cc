@@ -1,5 +1,5 @@
 // Discovery core implementation (see core.h; spec section numbers refer to
-// /work/notes/lookup-routing-spec.md).
+// docs/spec/lookup-routing.md).
 #include "proto/lookup/core.h"
 
 #include <algorithm>

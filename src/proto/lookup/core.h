@@ -2,7 +2,7 @@
 // origination with the attempt ladder and backoff, transit dedup and
 // forwarding, answering as the target, reverse-path response routing and
 // acceptance at the originator. Behaviour follows
-// /work/notes/lookup-routing-spec.md §2-3 and §9.1; deliberate deviations
+// docs/spec/lookup-routing.md §2-3 and §9.1; deliberate deviations
 // (all invisible on the wire except that we forward more, never less):
 //   * Forward rate limit keyed by (target, origin), not target alone: the
 //     reference's per-target key makes a transit node drop every other

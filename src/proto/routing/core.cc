@@ -1,5 +1,5 @@
 // Routing core implementation (see core.h; spec sections refer to
-// /work/notes/lookup-routing-spec.md).
+// docs/spec/lookup-routing.md).
 #include "proto/routing/core.h"
 
 #include <cmath>

@@ -1,8 +1,8 @@
 // SessionDatagram routing, sans-I/O: the next-hop decision, the transit
 // decision for a received 0x00 datagram, route classification, transit
 // coordinate warming, the routing-error signal limiter and encoders, and the
-// 26 `forwarding` counters. Behaviour: /work/notes/lookup-routing-spec.md
-// §5-7 and §9.2, stp-bloom-spec C3.
+// 26 `forwarding` counters. Behaviour: docs/spec/lookup-routing.md
+// §5-7 and §9.2, docs/spec/stp-bloom.md C3.
 //
 // find_next_hop (first match wins):
 //   1. dest == self                      -> kLocal
@@ -11,7 +11,7 @@
 //   4. bloom: peers that can send, whose filter holds dest and whose tree
 //      distance to dest is strictly below ours; best by (link_cost,
 //      distance, node_addr) ascending — cost is the PRIMARY key, as in the
-//      reference (the docs call it a tie-breaker; spec D4)  -> kBloom
+//      reference (the docs call it a tie-breaker; docs/spec/stp-bloom.md D4)  -> kBloom
 //   5. greedy tree: same root as dest required; peers with known
 //      coordinates strictly closer than us, min (distance, node_addr) -> kTree
 //   6. else                              -> kNoRoute(kPathBroken)
@@ -141,7 +141,7 @@ enum class DatagramOutcome : uint8_t {
   kForwarded,
 };
 
-// The `forwarding` family (26 u64, control-spec §3.14), alphabetical. The
+// The `forwarding` family (26 u64, docs/spec/control.md §3.14), alphabetical. The
 // "bytes" of a packet are the link message minus its type byte, except
 // forwarded_bytes which counts the re-encoded datagram incl. the type byte,
 // and originated_bytes the whole encoded datagram (spec §9.2). When:

@@ -4,7 +4,7 @@
 // Not here: which switches are mandatory or discretionary (tree.h decides and
 // applies the veto), counters and logging (the caller reports an engagement).
 //
-// Semantics (spec stp-bloom-spec.md §4):
+// Semantics (docs/spec/stp-bloom.md §4.3):
 //  - hold-down: active iff hold_down != 0, a switch was stamped, and
 //    now - last_switch < hold_down. mark_switch() is called on EVERY
 //    set_parent, even when the parent did not change (so an AncestryUpdate

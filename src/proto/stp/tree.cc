@@ -1,5 +1,5 @@
 // TreeState: events (peer up/down, TreeAnnounce receive, first RTT, tick),
-// the effects of each decision (spec §5.3 table, §6 L1), the per-peer
+// the effects of each decision (docs/spec/stp-bloom.md §5.3 table, §6 L1), the per-peer
 // announce rate limit (§13) and read-only queries. Parent selection and
 // declaration mutation are in tree_eval.cc.
 //

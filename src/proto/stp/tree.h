@@ -2,7 +2,7 @@
 // coordinates, every active peer's last accepted declaration + ancestry,
 // root election, parent selection with hysteresis / hold-down / flap
 // dampening, TreeAnnounce receive validation and the per-peer announce rate
-// limit. Behaviour follows /work/notes/stp-bloom-spec.md §0-§7, §12-§16 (the
+// limit. Behaviour follows docs/spec/stp-bloom.md §0-§7, §12-§16 (the
 // Rust reference's proto/stp/{state,core,limits}.rs + node/tree.rs).
 // Not here: the wire codec and signature helpers (wire.h), hold-down/flap
 // arithmetic (dampener.h), bloom filters, the coordinate cache, lookups,
@@ -135,7 +135,7 @@ struct PeerTreeEntry {
   [[nodiscard]] const NodeAddr& root() const { return coords.back(); }
 };
 
-// show_tree (control-spec §3.8); display names / root_npub are the node's.
+// show_tree (docs/spec/control.md §3.8); display names / root_npub are the node's.
 struct TreePeerSnapshot {
   NodeAddr node_addr{};
   Coords coords;

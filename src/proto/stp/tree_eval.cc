@@ -1,4 +1,5 @@
-// TreeState: parent selection (evaluate_parent, spec §4), root election (§3),
+// TreeState: parent selection (evaluate_parent, docs/spec/stp-bloom.md §4),
+// root election (§3),
 // own-declaration mutation (set_parent / recompute_coords / become_root /
 // recover, §2 S4-S8, §6 L2) and greedy next hop. Event handling and the
 // effects of each decision live in tree.cc.
