@@ -86,7 +86,7 @@ struct TransitDecision {
   uint16_t link_mtu = 0;      // kForward / kMtuExceeded: next hop's link MTU (MtuExceeded.mtu)
 };
 
-// Spec §6.1 step 6 for a decoded datagram of msg_len bytes (the link message
+// Spec §6.1 steps 3-6 for a decoded datagram of msg_len bytes (the link message
 // incl. its 0x00 byte): dest == self -> kDeliver (any ttl); arrival ttl <= 1
 // -> kTtlExhausted (no signal); no next hop -> kNoRoute; frame larger than the
 // next hop's link MTU -> kMtuExceeded; else kForward. The next hop is resolved
