@@ -1,4 +1,5 @@
-// Pending-packet queue bounds (docs/spec/fsp-ipv6.md §11) and a model check against a naive map of deques.
+// Pending-packet queue bounds (docs/spec/fsp-ipv6.md §11) and a model check against a
+// naive map of deques.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>

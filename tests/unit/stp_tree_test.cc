@@ -1,4 +1,5 @@
-// TreeState (labels: docs/spec/stp-bloom.md §6.1): start state (W1), every receive rejection with its counter
+// TreeState (labels: docs/spec/stp-bloom.md §6.1): start state (W1), every receive
+// rejection with its counter
 // (W15), announce rate limit / pending flush / send failure, hold-down, flap
 // dampening (W16) and the periodic re-eval / re-broadcast.
 #include "stp_tree_solo.h"
