@@ -1,7 +1,6 @@
 // TreeState (labels: docs/spec/stp-bloom.md §6.1): start state (W1), every receive
-// rejection with its counter
-// (W15), announce rate limit / pending flush / send failure, hold-down, flap
-// dampening (W16) and the periodic re-eval / re-broadcast.
+// rejection with its counter (W15), announce rate limit / pending flush / send
+// failure, hold-down, flap dampening (W16) and the periodic re-eval / re-broadcast.
 #include "stp_tree_solo.h"
 
 namespace fips {
