@@ -1,7 +1,8 @@
 # Front end for the CMake builds. Every target installs what it needs first.
 #   make deps    apt packages (scripts/install-deps.sh; idempotent)
 #   make         release build (build/release)
-#   make test    unit tests (release), daemon integration tests, unit tests under
+#   make test    unit tests (release), daemon integration tests, interop tests
+#                against the TypeScript implementation, unit tests under
 #                ASan+UBSan, then bounded fuzz runs
 #   make bench   Google Benchmark micro benchmarks (build/bench)
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS each, default 300)
@@ -18,7 +19,7 @@ FUZZ_SECONDS ?= 300
 TEST_FUZZ_SECONDS ?= 15
 SIM_ARGS ?= --topology scalefree --nodes 1000 --seed 1 --verbose
 
-.PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke integration bench fuzz demo sim clean format
+.PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke integration interop bench fuzz demo sim clean format
 
 all: release
 
@@ -56,10 +57,16 @@ fuzz-smoke: fuzz-build
 integration: release
 	@bash scripts/run-integration.sh
 
+# Interop with the TypeScript FIPS implementation (tests/interop; skips
+# without node >= 18 or the @fips/core tarball beside the repository).
+interop: release
+	@bash scripts/run-interop.sh
+
 test: deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory unit-release && \
 	$(MAKE) --no-print-directory integration && \
+	$(MAKE) --no-print-directory interop && \
 	$(MAKE) --no-print-directory unit-asan && \
 	$(MAKE) --no-print-directory fuzz-smoke && \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
