@@ -35,7 +35,10 @@ test("TS dials ours; ours disconnects it", async () => {
 test("ours dials TS from config; a TS Disconnect drops it promptly; TS silence by dead timeout", async () => {
   const ts = await h.tsNode("ts2");
   const b = await h.daemon("b");
-  b.configure({ port: await freeUdpPort(), peers: [{ npub: ts.npub, addr: ts.addr }] });
+  b.configure({
+    port: await freeUdpPort(), peers: [{ npub: ts.npub, addr: ts.addr }],
+    node: "  retry: { base_interval_secs: 1 }\n",
+  });
   await b.start();
   await waitFor(async () => ts.linkedTo(b.hex) && (await b.hasPeer(ts.npub)), 10_000,
     "the ours->TS link on both sides");
@@ -51,7 +54,7 @@ test("ours dials TS from config; a TS Disconnect drops it promptly; TS silence b
 
   // Ours re-dials its configured peer; then the TS node stops without a word:
   // ours drops it by link_dead_timeout_secs (6 s in these configs), not later.
-  await waitFor(async () => ts.linkedTo(b.hex) && (await b.hasPeer(ts.npub)), 20_000,
+  await waitFor(async () => ts.linkedTo(b.hex) && (await b.hasPeer(ts.npub)), 10_000,
     "ours to re-dial the configured TS peer");
   const t1 = Date.now();
   await ts.stop();
