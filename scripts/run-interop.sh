@@ -44,5 +44,6 @@ cd "$ROOT"
 opts=()
 node --help | grep -q -- --test-concurrency && opts+=(--test-concurrency=1)
 node --help | grep -q -- --test-reporter && opts+=(--test-reporter=spec)
-node --test "${opts[@]}" tests/interop/*.test.mjs
+# The scenarios bound every wait themselves; this only stops a hung runner.
+timeout 600 node --test "${opts[@]}" tests/interop/*.test.mjs
 echo "interop: passed in $(( $(date +%s) - start )) s"

@@ -250,6 +250,11 @@ export class Harness {
     this.work = mkdtempSync(join(tmpdir(), `fips-interop-${name}.`));
     this.daemons = [];
     this.tsNodes = [];
+    // Should the test process end without close() (an uncaught error, the
+    // runner's timeout), no daemon outlives it.
+    process.once("exit", () => {
+      for (const d of this.daemons) if (d.proc && d.proc.exitCode === null) d.proc.kill("SIGKILL");
+    });
   }
 
   /**
