@@ -70,7 +70,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "Failed to load configuration: %s\n", cfg.error().c_str());
     return 1;
   }
-  set_log_level(effective_log_level(*cfg));
+  const LogSettings log_settings = resolve_log_settings(*cfg);
+  set_log_level(log_settings.level);
+  for (const std::string& w : log_settings.warnings) LOG_WARN("%s", w.c_str());
   for (const std::string& p : cfg->loaded_paths) LOG_INFO("Loaded config file path=%s", p.c_str());
   if (cfg->loaded_paths.empty())
     LOG_INFO("No config files found, using defaults (UDP on 0.0.0.0:2121, ephemeral identity)");

@@ -291,12 +291,21 @@ int cmd_ping(const std::string& socket_path, const Args& args) {
   return received > 0 ? 0 : 1;
 }
 
+// The reference's list/metrics/peers. `stats history` is left out: this
+// daemon keeps no history rings (stats list says so with an empty list).
 int cmd_stats(const std::string& socket_path, const Args& args) {
   static const char* kHelp =
-      "Show metrics\n\nUsage: fipsctl stats <COMMAND>\n\nCommands:\n"
-      "  metrics  Current counter values for every metric family\n"
+      "Query historical node statistics\n\nUsage: fipsctl stats <COMMAND>\n\nCommands:\n"
+      "  list     List available history metrics\n"
+      "  metrics  Dump current counter values for every protocol metric family\n"
+      "  peers    List peers tracked in the stats history\n"
       "  help     Print this message or the help of the given subcommand(s)\n\n"
       "Options:\n  -h, --help  Print help\n";
+  static const char* const kSubs[][2] = {
+      {"list", "show_stats_list"}, {"metrics", "show_metrics"}, {"peers", "show_stats_peers"}};
+  if (!args.empty())
+    for (const auto& s : kSubs)
+      if (args[0] == s[0]) return single_query_group(socket_path, args, kHelp, "stats", s[0], s[1]);
   return single_query_group(socket_path, args, kHelp, "stats", "metrics", "show_metrics");
 }
 

@@ -262,6 +262,10 @@ struct Config {
   std::vector<std::string> loaded_paths;
   // Unknown keys seen while loading ("node.foo", "transports.udp.bar"), for warnings.
   std::vector<std::string> unknown_keys;
+  // Transport sections parsed and then ignored ("transports.tor", ...), and
+  // whether gateway.enabled is true: inputs of inactive_config() (inactive.h).
+  std::vector<std::string> ignored_transports;
+  bool gateway_enabled = false;
   // Operator-facing warnings from loading and validation (unknown keys with
   // file:line, deprecated keys, ignored sections, hostnames in peer
   // addresses). The daemon logs each at WARN; none of them stops start-up.

@@ -320,21 +320,137 @@ std::optional<LogLevel> parse_config_log_level(std::string_view s) {
   return l;
 }
 
-LogLevel effective_log_level(const Config& cfg, const char* rust_log, const char* fips_log_level) {
-  if (fips_log_level && *fips_log_level) {
-    if (auto l = parse_config_log_level(fips_log_level)) return *l;
-  }
-  if (rust_log && *rust_log) {
-    if (auto l = parse_config_log_level(rust_log)) return *l;
-  }
-  if (cfg.node.log_level) {
-    if (auto l = parse_config_log_level(*cfg.node.log_level)) return *l;
-  }
-  return LogLevel::kInfo;
+namespace {
+
+std::string_view trim_ascii(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
-LogLevel effective_log_level(const Config& cfg) {
-  return effective_log_level(cfg, std::getenv("RUST_LOG"), std::getenv("FIPS_LOG_LEVEL"));
+// A tracing LevelFilter: a name (any case) or 0..5 (0 = off, 5 = trace).
+std::optional<LogLevel> directive_level(std::string_view s) {
+  if (s.size() == 1 && s[0] >= '0' && s[0] <= '5') {
+    static constexpr LogLevel kByDigit[6] = {LogLevel::kOff,  LogLevel::kError, LogLevel::kWarn,
+                                            LogLevel::kInfo, LogLevel::kDebug, LogLevel::kTrace};
+    return kByDigit[s[0] - '0'];
+  }
+  LogLevel l;
+  if (!parse_log_level(s, l)) return std::nullopt;
+  return l;
 }
+
+bool valid_target(std::string_view t) {
+  if (t.empty()) return false;
+  for (char ch : t) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '_' || ch == ':' || ch == '-' || ch == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Shown in warnings: at most 64 bytes of an entry.
+std::string shown(std::string_view s) {
+  std::string out = "`";
+  out.append(s.substr(0, 64));
+  out.append(s.size() > 64 ? "...`" : "`");
+  return out;
+}
+
+// More verbose = smaller LogLevel value (kTrace = 0 ... kOff last).
+LogLevel more_verbose(LogLevel a, LogLevel b) { return a < b ? a : b; }
+
+}  // namespace
+
+LogSettings resolve_log_settings(const Config& cfg, const char* rust_log,
+                                 const char* fips_log_level) {
+  LogSettings out;
+  LogLevel config_level = LogLevel::kInfo;
+  if (cfg.node.log_level) {
+    if (auto l = parse_config_log_level(*cfg.node.log_level)) config_level = *l;
+  }
+  if (fips_log_level && *fips_log_level) {
+    if (auto l = parse_config_log_level(fips_log_level)) {
+      out.level = *l;
+      return out;
+    }
+    out.warnings.push_back("FIPS_LOG_LEVEL=" + shown(fips_log_level) +
+                           " is not a level name (trace|debug|info|warn|error); ignored");
+  }
+  if (!rust_log || !*rust_log) {
+    out.level = config_level;
+    return out;
+  }
+  const std::string_view env(rust_log);
+  if (env.size() > 4096) {
+    out.warnings.push_back("RUST_LOG is longer than 4096 bytes; ignored");
+    out.level = config_level;
+    return out;
+  }
+  LogLevel dflt = config_level;
+  std::optional<LogLevel> crate_level;  // `fips=L`
+  std::optional<LogLevel> module_level;  // most verbose `fips::x=L`
+  std::string module_directive;
+  size_t pos = 0;
+  while (pos <= env.size()) {
+    size_t comma = env.find(',', pos);
+    if (comma == std::string_view::npos) comma = env.size();
+    const std::string_view entry = trim_ascii(env.substr(pos, comma - pos));
+    pos = comma + 1;
+    if (entry.empty()) continue;
+    if (entry.find('[') != std::string_view::npos || entry.find('{') != std::string_view::npos)
+      continue;  // span/field filters: valid for tracing, nothing we can apply
+    const size_t eq = entry.find('=');
+    std::string_view target = entry;
+    std::optional<LogLevel> level;
+    if (eq == std::string_view::npos) {
+      if (auto l = directive_level(entry)) {  // a bare level: the default directive
+        dflt = *l;
+        continue;
+      }
+      level = LogLevel::kTrace;  // a bare target enables everything for it
+    } else {
+      target = trim_ascii(entry.substr(0, eq));
+      level = directive_level(trim_ascii(entry.substr(eq + 1)));
+      if (!level) {
+        out.warnings.push_back("RUST_LOG: ignoring directive " + shown(entry) +
+                               " (unknown level; expected trace|debug|info|warn|error|off)");
+        continue;
+      }
+    }
+    if (!valid_target(target)) {
+      out.warnings.push_back("RUST_LOG: ignoring directive " + shown(entry) +
+                             " (not a level or target=level)");
+      continue;
+    }
+    if (target == "fips") {
+      crate_level = *level;
+    } else if (target.starts_with("fips::")) {
+      if (!module_level || *level < *module_level) module_directive = std::string(entry);
+      module_level = module_level ? more_verbose(*module_level, *level) : *level;
+    }
+    // Other crates' targets do not apply to anything this daemon logs.
+  }
+  LogLevel level = crate_level.value_or(dflt);
+  if (module_level && *module_level < level) {
+    out.warnings.push_back(
+        "RUST_LOG: per-module levels are not supported; " + shown(module_directive) +
+        " raises the whole daemon to " + std::string(log_level_name(*module_level)));
+    level = *module_level;
+  }
+  out.level = level;
+  return out;
+}
+
+LogSettings resolve_log_settings(const Config& cfg) {
+  return resolve_log_settings(cfg, std::getenv("RUST_LOG"), std::getenv("FIPS_LOG_LEVEL"));
+}
+
+LogLevel effective_log_level(const Config& cfg, const char* rust_log, const char* fips_log_level) {
+  return resolve_log_settings(cfg, rust_log, fips_log_level).level;
+}
+
+LogLevel effective_log_level(const Config& cfg) { return resolve_log_settings(cfg).level; }
 
 }  // namespace fips

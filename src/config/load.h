@@ -67,13 +67,31 @@ std::vector<std::string> default_search_paths();
 // trace|debug|info|warn|warning|error, case-insensitive (LogLevel is util/log.h's).
 std::optional<LogLevel> parse_config_log_level(std::string_view s);
 
-// The level to log at. Highest priority first:
+// The level to log at, and warnings about the variables that chose it.
+// Highest priority first:
 //   1. FIPS_LOG_LEVEL (ours), when it is a level name;
-//   2. RUST_LOG, when set, non-empty and a plain level name (directive lists
-//      such as "fips=debug,nostr=info" are not understood and are skipped);
+//   2. RUST_LOG, when set and non-empty: a tracing EnvFilter directive list
+//      ("info,fips::node=debug"). The default directive is node.log_level
+//      (else info), as the reference builds its filter; a bare level entry
+//      replaces it. Our log has no per-module targets, so the level used is
+//      the most verbose one that applies to any `fips` target: a `fips=L`
+//      directive replaces the default for all of them, and `fips::x=L`
+//      directives can only make it more verbose (with a warning saying so).
+//      Directives for other crates (nostr=debug) do not matter here; span
+//      filters (`[span]`) are skipped. An entry that does not parse is
+//      skipped with a warning (the reference drops it silently); RUST_LOG is
+//      never rejected;
 //   3. node.log_level; anything unrecognised or absent is info.
+struct LogSettings {
+  LogLevel level = LogLevel::kInfo;
+  std::vector<std::string> warnings;  // for the daemon to log once the level is set
+};
+LogSettings resolve_log_settings(const Config& cfg, const char* rust_log,
+                                 const char* fips_log_level);
+// From the environment (RUST_LOG, FIPS_LOG_LEVEL).
+LogSettings resolve_log_settings(const Config& cfg);
+// resolve_log_settings(...).level.
 LogLevel effective_log_level(const Config& cfg);
-// The same with the two variables passed in (nullptr = unset), for tests.
 LogLevel effective_log_level(const Config& cfg, const char* rust_log, const char* fips_log_level);
 
 }  // namespace fips

@@ -26,7 +26,8 @@ void parse_node(Ctx& c, const YAML::Node& n, const std::string& path, NodeConfig
 void parse_tun(Ctx& c, const YAML::Node& n, const std::string& path, TunConfig& out);
 void parse_dns(Ctx& c, const YAML::Node& n, const std::string& path, DnsConfig& out);
 // transports.*: udp/tcp into cfg.udp/cfg.tcp (a present section replaces the
-// list); ethernet/tor/nym/ble are checked and then ignored with a warning.
+// list); ethernet/tor/nym/ble are checked and then ignored (recorded in
+// cfg.ignored_transports; see inactive.h).
 void parse_transports(Ctx& c, const YAML::Node& n, const std::string& path, Config& cfg);
 // peers: a present list replaces the previous one.
 void parse_peers(Ctx& c, const YAML::Node& n, const std::string& path,

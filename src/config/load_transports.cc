@@ -1,6 +1,7 @@
 // transports.*, peers[] and gateway key tables. Transport sections are
 // either one instance (fields directly under the type) or a map of named
 // instances; see parse_instances() for how the two are told apart.
+#include <algorithm>
 #include <array>
 
 #include "config/load_sections.h"
@@ -210,13 +211,14 @@ void parse_instances(Ctx& c, const YAML::Node& n, const std::string& p, Keys fie
 }
 
 void parse_unsupported(Ctx& c, const YAML::Node& n, const std::string& p, Keys fields,
-                       void (*parse_one)(Ctx&, const YAML::Node&, const std::string&, Unsupported&),
-                       std::string_view type) {
+                       void (*parse_one)(Ctx&, const YAML::Node&, const std::string&, Unsupported&)) {
   std::vector<Unsupported> ignored;
   parse_instances(c, n, p, fields, parse_one, ignored);
-  if (!c.failed())
-    c.warn(p + ": the " + std::string(type) +
-           " transport is not supported by this implementation yet; the section is ignored");
+  // No warning here: inactive_config() reports the section (one warning at
+  // start-up, and show_status lists it).
+  if (c.failed()) return;
+  auto& seen = c.cfg.ignored_transports;
+  if (std::find(seen.begin(), seen.end(), p) == seen.end()) seen.push_back(p);
 }
 
 void parse_address(Ctx& c, const YAML::Node& n, const std::string& p, PeerAddressConfig& o) {
@@ -287,16 +289,16 @@ void parse_transports(Ctx& c, const YAML::Node& n, const std::string& p, Config&
     parse_instances<TcpTransportConfig>(c, v, q, kTcpKeys, parse_tcp, cfg.tcp);
   });
   f.section("ethernet", [&](const YAML::Node& v, const std::string& q) {
-    parse_unsupported(c, v, q, kEthernetKeys, parse_ethernet, "ethernet");
+    parse_unsupported(c, v, q, kEthernetKeys, parse_ethernet);
   });
   f.section("tor", [&](const YAML::Node& v, const std::string& q) {
-    parse_unsupported(c, v, q, kTorKeys, parse_tor, "tor");
+    parse_unsupported(c, v, q, kTorKeys, parse_tor);
   });
   f.section("nym", [&](const YAML::Node& v, const std::string& q) {
-    parse_unsupported(c, v, q, kNymKeys, parse_nym, "nym");
+    parse_unsupported(c, v, q, kNymKeys, parse_nym);
   });
   f.section("ble", [&](const YAML::Node& v, const std::string& q) {
-    parse_unsupported(c, v, q, kBleKeys, parse_ble, "ble");
+    parse_unsupported(c, v, q, kBleKeys, parse_ble);
   });
   f.finish();
 }
@@ -316,6 +318,7 @@ void parse_gateway(Ctx& c, const YAML::Node& n, const std::string& p) {
   std::optional<uint64_t> ou64;
   bool b = false;
   f.boolean("enabled", b);
+  if (f.ok()) c.cfg.gateway_enabled = b;
   f.str("pool", s);
   f.str("lan_interface", s);
   f.section("dns", [&](const YAML::Node& v, const std::string& q) {

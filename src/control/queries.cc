@@ -101,7 +101,7 @@ json show_status_data(const StatusSnapshot& s) {
   json tpc = json::object();
   for (const auto& [type, count] : s.transport_peer_counts) tpc[type] = count;
 
-  return json{
+  json j{
       {"version", s.version},
       {"npub", s.npub},
       {"node_addr", s.node_addr},
@@ -128,7 +128,21 @@ json show_status_data(const StatusSnapshot& s) {
       {"forwarding", forwarding_json(s.forwarding)},
       {"sparklines", std::move(sparklines)},
   };
+  // Ours (not in the reference): present only when some configured key has
+  // no effect in this version, so a default node answers the reference's shape.
+  if (!s.inactive_config.empty()) j["inactive_config"] = s.inactive_config;
+  return j;
 }
+
+json show_stats_list_data() {
+  constexpr uint64_t kNone = 0;  // unsigned, as the reference's usize
+  return json{{"fast_ring_seconds", kNone},
+              {"metrics", json::array()},
+              {"peer_retention_seconds", kNone},
+              {"slow_ring_minutes", kNone}};
+}
+
+json show_stats_peers_data() { return json{{"count", uint64_t{0}}, {"peers", json::array()}}; }
 
 json link_mmp_json(const MmpSnapshot& m) {
   json j = json::object();

@@ -47,8 +47,12 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "show_status") return ControlReply(show_status_data(d_.status_snapshot()));
   if (c == "show_peers") {
     auto peers = link.peer_snapshots(now);
-    for (PeerSnapshot& p : peers)
+    const HostMap& hosts = d_.host_names();
+    for (PeerSnapshot& p : peers) {
       if (Transport* t = d_.transport(p.transport_id)) p.transport_type = std::string(t->type());
+      if (auto id = PeerIdentity::from_npub(p.npub))
+        if (const std::string* h = hosts.hostname_of(id->node_addr())) p.display_name = *h;
+    }
     d_.node().annotate_peers(peers);
     return ControlReply(show_peers_data(peers));
   }
@@ -64,6 +68,8 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "lookup") return lookup(req.params_ptr(), ticket);
   if (c == "ping") return ping(req.params_ptr(), ticket);
   if (c == "show_sessions") return show_sessions(now);
+  if (c == "show_stats_list") return ControlReply(show_stats_list_data());
+  if (c == "show_stats_peers") return ControlReply(show_stats_peers_data());
   return ControlReply(Err{unknown_command_message(c)});
 }
 
@@ -80,8 +86,10 @@ ControlReply DaemonControl::connect(const nlohmann::json* params) {
     case LinkLayer::DialResult::kStarted:
     case LinkLayer::DialResult::kAlreadyConnecting:
       return connect_result(*p, false);
-    case LinkLayer::DialResult::kAlreadyConnected:
+    case LinkLayer::DialResult::kAlreadyConnected:  // fresh on this very path
       return connect_result(*p, false);
+    case LinkLayer::DialResult::kRefreshed:  // a handshake went to the address
+      return connect_result(*p, true);
     case LinkLayer::DialResult::kNoSlots:
       return Err{connect_no_slots_message(p->npub)};
     case LinkLayer::DialResult::kFailed:
@@ -104,8 +112,10 @@ ControlReply DaemonControl::disconnect(const nlohmann::json* params) {
 // ---- routing-layer queries ----
 
 namespace {
-// Names an operator sees: config alias, else short npub of a known key.
-DisplayNames display_names(Node& node) {
+// Names an operator sees, in the reference's order (peer_display_name): a
+// host-map name (peer aliases and /etc/fips/hosts, the file winning), else
+// a config alias, else the short npub of a peer or another known key.
+DisplayNames display_names(Node& node, const HostMap& hosts) {
   DisplayNames names;
   for (const auto& e : node.identity_cache().snapshot(0, 0).entries)
     if (auto id = PeerIdentity::from_npub(e.npub)) names[e.node_addr] = id->short_npub();
@@ -113,6 +123,8 @@ DisplayNames display_names(Node& node) {
     names[p.id.node_addr()] = node.link().display_name(p.id.node_addr());
   });
   names[node.identity().node_addr()] = node.identity().as_peer().short_npub();
+  for (auto& [addr, name] : names)
+    if (const std::string* h = hosts.hostname_of(addr)) name = *h;
   return names;
 }
 }  // namespace
@@ -122,7 +134,7 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
   const uint64_t unix_now = unix_ms();
   if (c == "show_tree") {
     TreeQueryExtras x;
-    x.display_names = display_names(node);
+    x.display_names = display_names(node, d_.host_names());
     const NodeAddr root = node.tree().root();
     if (root == node.identity().node_addr()) x.root_npub = node.identity().npub();
     else if (const PeerIdentity* id = node.identity_cache().peek(root)) x.root_npub = id->npub();
@@ -132,14 +144,14 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
     const auto& t = node.tree();
     std::optional<NodeAddr> parent;
     if (!t.is_root()) parent = t.parent();
-    return show_bloom_data(node.bloom().snapshot(parent), display_names(node));
+    return show_bloom_data(node.bloom().snapshot(parent), display_names(node, d_.host_names()));
   }
-  if (c == "show_cache") return show_cache_data(node.coord_cache().snapshot(now, unix_now), display_names(node));
+  if (c == "show_cache") return show_cache_data(node.coord_cache().snapshot(now, unix_now), display_names(node, d_.host_names()));
   if (c == "show_identity_cache")
-    return show_identity_cache_data(node.identity_cache().snapshot(now, unix_now), display_names(node));
+    return show_identity_cache_data(node.identity_cache().snapshot(now, unix_now), display_names(node, d_.host_names()));
   if (c == "show_routing") {
     RoutingQueryExtras x;
-    x.display_names = display_names(node);
+    x.display_names = display_names(node, d_.host_names());
     x.coord_cache_entries = node.coord_cache().size();
     x.identity_cache_entries = node.identity_cache().size();
     x.error_signals = error_signal_counters(d_.sessions().sessions().counters());
@@ -270,7 +282,7 @@ void DaemonControl::on_echo_reply(const NodeAddr& src, ByteSpan payload) {
 
 ControlReply DaemonControl::show_sessions(uint64_t now) {
   Node& node = d_.node();
-  const DisplayNames names = display_names(node);
+  const DisplayNames names = display_names(node, d_.host_names());
   auto name_of = [&](const NodeAddr& a) {
     auto it = names.find(a);
     return it != names.end() ? it->second : a.hex();
@@ -341,6 +353,7 @@ StatusSnapshot Daemon::status_snapshot() const {
   s.uptime_secs = (monotonic_ms() - started_ms_) / 1000;
   s.forwarding = node_->forwarding();
   for (std::string_view k : kSparklineSeries) s.sparklines[std::string(k)] = {};
+  s.inactive_config = inactive_keys_;
   return s;
 }
 

@@ -10,7 +10,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "config/inactive.h"
 #include "config/paths.h"
+#include "config/peer_addresses.h"
 #include "control/server.h"
 #include "crypto/random.h"
 #include "daemon/control_handler.h"
@@ -54,6 +56,7 @@ std::optional<TransportAddr> resolve(const std::string& s) {
 
 Daemon::Daemon(Config cfg, Identity id, bool persistent)
     : cfg_(std::move(cfg)),
+      hosts_(host_map_from_peers(cfg_.peers).map, kDefaultHostsPath),
       id_(std::move(id)),
       persistent_(persistent),
       pool_(kPoolBuffers, buffer_size_for(cfg_), kHeadroom) {
@@ -98,6 +101,13 @@ bool offload_enabled() {
 
 Result<void, std::string> Daemon::start() {
   started_ms_ = monotonic_ms();
+  // One warning per configured key this version ignores (an operator who
+  // enables a feature must not believe it runs); show_status lists them.
+  inactive_keys_.clear();
+  for (const InactiveKey& k : inactive_config(cfg_)) {
+    LOG_WARN("%s", inactive_warning(k).c_str());
+    inactive_keys_.push_back(k.key);
+  }
   TransportId next = 1;
   size_t up = 0;
   for (const UdpTransportConfig& u : cfg_.udp) {
@@ -166,8 +176,10 @@ void Daemon::add_configured_peers(uint64_t now) {
     }
     if (pc.alias) node_->link().set_alias(id->node_addr(), *pc.alias);
     if (pc.connect_policy != ConnectPolicy::kAutoConnect) continue;
+    // Lowest priority value first (the link layer dials the first few at once).
     std::vector<DialTarget> targets;
-    for (const PeerAddressConfig& a : pc.addresses) {
+    for (const PeerAddressConfig* ap : addresses_by_priority(pc)) {
+      const PeerAddressConfig& a = *ap;
       Transport* t = find_transport(a.transport);
       auto addr = resolve(a.addr);
       if (!t || !addr) {
@@ -322,6 +334,18 @@ void Daemon::close_connection(TransportId tid, const TransportAddr& to) {
 }
 
 uint64_t Daemon::wall_ms() const { return unix_ms(); }
+
+const HostMap& Daemon::host_names() {
+  std::vector<std::string> warnings;
+  if (hosts_.check_reload(warnings)) {
+    // The DNS responder reads the same file and already warns about it.
+    for (const std::string& w : warnings) {
+      if (dns_) LOG_DEBUG("%s", w.c_str());
+      else LOG_WARN("%s", w.c_str());
+    }
+  }
+  return hosts_.hosts();
+}
 
 void Daemon::complete_control(uint64_t ticket, ControlReply reply) {
   if (control_) control_->complete(ticket, std::move(reply));

@@ -16,6 +16,7 @@
 #include "io/event_loop.h"
 #include "ipv6/adapter.h"
 #include "ipv6/dns.h"
+#include "ipv6/hosts.h"
 #include "ipv6/tun.h"
 #include "node/node.h"
 #include "node/session_layer.h"
@@ -75,6 +76,10 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   bool persistent() const { return persistent_; }
   const std::string& control_socket_path() const { return control_path_; }
   uint64_t started_mono_ms() const { return started_ms_; }
+  // Operator-facing names for display_name fields: peer aliases merged under
+  // /etc/fips/hosts (the file wins), reloaded when the file changes (one
+  // stat per call; the control handler calls it once per request).
+  const HostMap& host_names();
   // Delivers a deferred control reply (see ControlServer::complete).
   void complete_control(uint64_t ticket, ControlReply reply);
 
@@ -87,6 +92,8 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   uint16_t transport_mtu() const;  // min MTU of the running transports
 
   Config cfg_;
+  std::vector<std::string> inactive_keys_;  // config/inactive.h, for show_status
+  HostsReloader hosts_;                      // display names (host_names())
   Identity id_;
   bool persistent_;
   Epoch epoch_{};

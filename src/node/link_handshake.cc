@@ -71,7 +71,8 @@ void LinkLayer::drop_leg(uint64_t key) {
 LinkLayer::DialResult LinkLayer::dial(const PeerIdentity& id, const DialTarget& target,
                                       uint64_t now) {
   if (id.node_addr() == local_.node_addr()) return DialResult::kFailed;
-  if (find_peer(id.node_addr())) return DialResult::kAlreadyConnected;
+  if (Peer* p = find_peer(id.node_addr()))
+    return refresh_path(*p, target, now) ? DialResult::kRefreshed : DialResult::kAlreadyConnected;
   for (auto& [k, leg] : legs_)
     if (leg->expected.node_addr() == id.node_addr() && leg->tid == target.tid &&
         leg->addr == target.addr)
@@ -171,7 +172,7 @@ void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt
     if (existing->rekey) {
       // Both sides started a rekey: the smaller node_addr stays initiator.
       if (local_.node_addr() < addr) return counters_.drop(LinkDrop::kMsg1DualRekeyWon);
-      rekey_by_index_.erase(index_key(existing->tid, existing->rekey->our_index));
+      rekey_by_index_.erase(index_key(existing->rekey->tid, existing->rekey->our_index));
       free_index(existing->rekey->our_index);
       existing->rekey.reset();
     }
@@ -294,6 +295,13 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
     s->start_ms = now;
     p.pending = std::move(s);
     register_index(tid, p.pending->our_index, &p);
+    if (p.rekey->path_probe && (p.tid != tid || !(p.addr == from))) {
+      // The probed address answered with the peer's key: the link moves there.
+      LOG_INFO("peer %s: link moved from %s to %s (connect)", display_name(p.id.node_addr()).c_str(),
+               p.addr.str().c_str(), from.str().c_str());
+      p.tid = tid;
+      p.addr = from;
+    }
     rekey_by_index_.erase(it);
     p.rekey.reset();
     return;
@@ -361,7 +369,7 @@ void LinkLayer::remove_peer(NodeAddr a, uint64_t now, bool schedule_reconnect) {
   for (auto bi = by_index_.begin(); bi != by_index_.end();)
     bi = bi->second.peer == &p ? by_index_.erase(bi) : std::next(bi);
   if (p.rekey) {
-    rekey_by_index_.erase(index_key(p.tid, p.rekey->our_index));
+    rekey_by_index_.erase(index_key(p.rekey->tid, p.rekey->our_index));
     free_index(p.rekey->our_index);
   }
   for (auto ri = rekey_by_index_.begin(); ri != rekey_by_index_.end();)

@@ -101,8 +101,18 @@ class LinkLayer {
   // dialled now and, after failures or link loss, with backoff.
   void add_static_peer(const PeerIdentity& id, std::vector<DialTarget> targets,
                        bool auto_reconnect, uint64_t now_ms);
-  enum class DialResult : uint8_t { kStarted, kAlreadyConnected, kAlreadyConnecting, kNoSlots, kFailed };
-  // One-off dial (control API connect). Not retried.
+  enum class DialResult : uint8_t {
+    kStarted, kAlreadyConnected, kAlreadyConnecting, kNoSlots, kFailed, kRefreshed
+  };
+  // One-off dial (control API connect). Not retried. For a peer already
+  // connected, `target` is tried as another path, as the reference's connect
+  // does: when it differs from the link's path, or is that path but nothing
+  // has arrived for max(heartbeat interval, 1 s), a link handshake (a rekey
+  // msg1) goes to `target` while the live session keeps running, and the link
+  // moves there only once that handshake authenticates (kRefreshed). A fresh
+  // peer on that very path, or one with a handshake already under way, gives
+  // kAlreadyConnected. The peer answers only if its session is old enough to
+  // rekey (30 s); otherwise the probe goes unanswered and is abandoned.
   DialResult dial(const PeerIdentity& id, const DialTarget& target, uint64_t now_ms);
   // Sends Disconnect(reason), removes the peer, closes its connection and
   // cancels retries. False if not connected.
@@ -167,7 +177,9 @@ class LinkLayer {
   void tick_rekeys(uint64_t now);
   void tick_retries(uint64_t now);
   void tick_peers(uint64_t now);
-  void start_rekey(Peer& p, uint64_t now);
+  // A rekey over the peer's own path, or (probe) over `probe`; false if not started.
+  bool start_rekey(Peer& p, uint64_t now, const DialTarget* probe = nullptr);
+  bool refresh_path(Peer& p, const DialTarget& target, uint64_t now);
   void note_handshake_failed(const NodeAddr& a, uint64_t now);
   void note_link_dead(const NodeAddr& a, uint64_t now);
   uint64_t backoff_ms(uint32_t n);

@@ -1,5 +1,6 @@
 // FMP link layer: periodic work — handshake resends and timeouts, heartbeats,
 // dead-link detection, rekey triggers/resends/cutover/drain, reconnects.
+#include <algorithm>
 #include <cmath>
 
 #include "node/link_layer.h"
@@ -101,22 +102,35 @@ void LinkLayer::tick_legs(uint64_t now) {
   }
 }
 
-void LinkLayer::start_rekey(Peer& p, uint64_t now) {
+bool LinkLayer::start_rekey(Peer& p, uint64_t now, const DialTarget* probe) {
   auto idx = alloc_index();
-  if (!idx) return;
+  if (!idx) return false;
   auto r = std::make_unique<RekeyInFlight>(RekeyInFlight{
-      HandshakeState::ik_initiator(local_, p.id.compressed(), epoch_), *idx, {}, 0, 0});
+      HandshakeState::ik_initiator(local_, p.id.compressed(), epoch_), *idx, {}, 0, 0,
+      probe ? probe->tid : p.tid, probe ? probe->addr : p.addr, probe != nullptr});
   uint8_t noise[kIkMsg1Size];
   Writer w{MutByteSpan(r->msg1)};
   if (!r->hs.write_message(noise).ok() || !fmp::encode_msg1(w, *idx, noise).ok() ||
-      !send_raw(p.tid, p.addr, r->msg1)) {
+      !send_raw(r->tid, r->addr, r->msg1)) {
     free_index(*idx);
-    return;
+    return false;
   }
   r->next_resend_ms = now + cfg_.resend_interval_ms;
-  rekey_by_index_[index_key(p.tid, *idx)] = &p;
+  rekey_by_index_[index_key(r->tid, *idx)] = &p;
+  LOG_DEBUG("%s of %s started%s%s", probe ? "path probe" : "rekey",
+            display_name(p.id.node_addr()).c_str(), probe ? " to " : "",
+            probe ? probe->addr.str().c_str() : "");
   p.rekey = std::move(r);
-  LOG_DEBUG("rekey of %s started", display_name(p.id.node_addr()).c_str());
+  return true;
+}
+
+bool LinkLayer::refresh_path(Peer& p, const DialTarget& t, uint64_t now) {
+  const bool same_path = p.tid == t.tid && p.addr == t.addr;
+  const uint64_t stale_after = std::max<uint64_t>(cfg_.heartbeat_interval_ms, 1000);
+  const uint64_t since = p.last_recv_ms ? p.last_recv_ms : (p.current ? p.current->start_ms : now);
+  if (same_path && now - since <= stale_after) return false;  // fresh on this very path
+  if (!p.current || p.rekey || p.pending) return false;      // a handshake is under way
+  return start_rekey(p, now, &t);
 }
 
 void LinkLayer::tick_rekeys(uint64_t now) {
@@ -129,8 +143,8 @@ void LinkLayer::tick_rekeys(uint64_t now) {
       free_index(p.previous->our_index);
       p.previous.reset();
     }
-    if (!cfg_.rekey_enabled) continue;
-    // Cutover of a completed rekey, on either side.
+    // Cutover of a completed rekey, on either side. (With rekey disabled only
+    // a path probe from connect can get here.)
     if (p.pending && !p.rekey) {
       cutover(p, now);
       continue;
@@ -138,10 +152,11 @@ void LinkLayer::tick_rekeys(uint64_t now) {
     if (p.rekey) {
       if (p.rekey->resend_count >= cfg_.max_resends) {
         LOG_DEBUG("rekey of %s unanswered; abandoning", display_name(a).c_str());
-        rekey_by_index_.erase(index_key(p.tid, p.rekey->our_index));
+        rekey_by_index_.erase(index_key(p.rekey->tid, p.rekey->our_index));
         free_index(p.rekey->our_index);
         p.rekey.reset();
-      } else if (now >= p.rekey->next_resend_ms && send_raw(p.tid, p.addr, p.rekey->msg1)) {
+      } else if (now >= p.rekey->next_resend_ms &&
+                 send_raw(p.rekey->tid, p.rekey->addr, p.rekey->msg1)) {
         ++p.rekey->resend_count;
         p.rekey->next_resend_ms = now + static_cast<uint64_t>(
             static_cast<double>(cfg_.resend_interval_ms) *
@@ -149,7 +164,7 @@ void LinkLayer::tick_rekeys(uint64_t now) {
       }
       continue;
     }
-    if (p.pending) continue;
+    if (!cfg_.rekey_enabled || p.pending) continue;
     if (p.last_peer_rekey_ms && now - p.last_peer_rekey_ms < cfg_.rekey_dampening_ms) continue;
     const int64_t due = static_cast<int64_t>(cfg_.rekey_after_ms) + p.rekey_jitter_ms;
     const bool by_time = static_cast<int64_t>(now - p.session_established_ms) >= due;

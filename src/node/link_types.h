@@ -76,6 +76,12 @@ struct RekeyInFlight {
   std::array<uint8_t, fmp::kMsg1WireSize> msg1{};
   uint64_t next_resend_ms = 0;
   uint32_t resend_count = 0;
+  // Where msg1 goes (and its msg2 index is registered): the peer's path, or
+  // for a path probe (connect to a connected peer) the address to try; a
+  // probe's msg2 moves the link there.
+  TransportId tid = 0;
+  TransportAddr addr;
+  bool path_probe = false;
 };
 
 struct PeerStats {

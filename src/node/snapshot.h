@@ -125,6 +125,9 @@ struct StatusSnapshot {
   std::optional<uint64_t> estimated_mesh_size;
   routing::ForwardingCounters forwarding;  // the 26 forwarding counters
   std::map<std::string, std::vector<double>> sparklines;
+  // Ours: config keys set but without effect in this version (config/inactive.h);
+  // show_status carries "inactive_config" only when this is non-empty.
+  std::vector<std::string> inactive_config;
 };
 
 }  // namespace fips

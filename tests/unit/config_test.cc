@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "config/load.h"
+#include "config/peer_addresses.h"
 #include "identity/identity.h"
 #include "test_util.h"
 
@@ -395,9 +396,8 @@ TEST(ConfigTransports, NullSectionIsOneDefaultInstance) {
 
 TEST(ConfigTransports, UnsupportedTypesAreCheckedThenIgnored) {
   Config c = parse_ok("transports: {ethernet: {interface: eth0}, tor: {mode: socks5}}");
-  EXPECT_TRUE(
-      any_contains(c.warnings, "transports.ethernet: the ethernet transport is not supported"));
-  EXPECT_TRUE(any_contains(c.warnings, "transports.tor: the tor transport is not supported"));
+  EXPECT_EQ(c.ignored_transports,
+            (std::vector<std::string>{"transports.ethernet", "transports.tor"}));
   EXPECT_NE(parse_err("transports: {ethernet: {mtu: 1500}}")
                 .find("transports.ethernet: missing field `interface`"),
             std::string::npos);
@@ -412,6 +412,24 @@ TEST(ConfigNode, LegacyDiscoveryBlockIsFoldedIn) {
   EXPECT_EQ(c.node.lookup.ttl, 20u);
   EXPECT_TRUE(c.node.rendezvous.nostr.enabled);
   EXPECT_TRUE(any_contains(c.warnings, "`node.discovery.*` is deprecated"));
+}
+
+// peers[].addresses[].priority: lower first, file order among equals (the
+// daemon dials in this order; the link layer tries the first four at once).
+TEST(ConfigPeers, AddressesByPriorityIsAStableSort) {
+  Config c = parse_ok(std::string("peers:\n  - npub: ") + kNpubA +
+                      "\n    addresses:\n"
+                      "      - {transport: udp, addr: \"192.0.2.1:1\"}\n"
+                      "      - {transport: udp, addr: \"192.0.2.2:1\", priority: 5}\n"
+                      "      - {transport: tcp, addr: \"192.0.2.3:1\", priority: 100}\n"
+                      "      - {transport: udp, addr: \"192.0.2.4:1\", priority: 5}\n"
+                      "      - {transport: udp, addr: \"192.0.2.5:1\", priority: 0}\n");
+  ASSERT_EQ(c.peers.size(), 1u);
+  std::vector<std::string> got;
+  for (const PeerAddressConfig* a : addresses_by_priority(c.peers[0])) got.push_back(a->addr);
+  EXPECT_EQ(got, (std::vector<std::string>{"192.0.2.5:1", "192.0.2.2:1", "192.0.2.4:1",
+                                           "192.0.2.1:1", "192.0.2.3:1"}));
+  EXPECT_TRUE(addresses_by_priority(PeerConfig{}).empty());
 }
 
 }  // namespace

@@ -303,12 +303,63 @@ TEST(ConfigLogLevel, FromConfigAndEnvironment) {
   c.node.log_level = "error";
   EXPECT_EQ(effective_log_level(c, "trace", nullptr), LogLevel::kTrace);
   EXPECT_EQ(effective_log_level(c, "", nullptr), LogLevel::kError);            // empty = unset
-  EXPECT_EQ(effective_log_level(c, "fips=debug", nullptr), LogLevel::kError);  // not plain
+  EXPECT_EQ(effective_log_level(c, "fips=debug", nullptr), LogLevel::kDebug);  // directive list
   EXPECT_EQ(effective_log_level(c, "trace", "warn"), LogLevel::kWarn);         // ours first
   EXPECT_EQ(effective_log_level(c, "trace", "bogus"), LogLevel::kTrace);
   EXPECT_EQ(log_level_name(LogLevel::kWarn), "WARN");
   EXPECT_FALSE(parse_config_log_level("warnings"));
   EXPECT_FALSE(parse_config_log_level("off"));
+}
+
+// RUST_LOG as a tracing EnvFilter directive list (issue 9): the default level
+// is node.log_level or a bare level entry; `fips` directives apply to the
+// whole daemon; `fips::module` directives can only raise verbosity (we have
+// no per-module targets) and say so; bad entries warn and are skipped.
+TEST(ConfigLogLevel, RustLogDirectiveLists) {
+  Config c;
+  auto r = [&](const char* env) { return resolve_log_settings(c, env, nullptr); };
+  EXPECT_EQ(r("warn").level, LogLevel::kWarn);
+  EXPECT_TRUE(r("warn").warnings.empty());
+  // Bare level is the default; other crates do not matter.
+  EXPECT_EQ(r("warn,nostr=debug,nostr_sdk=trace").level, LogLevel::kWarn);
+  EXPECT_TRUE(r("warn,nostr=debug").warnings.empty());
+  // No bare level: the config level is the default directive (info here).
+  EXPECT_EQ(r("nostr=debug").level, LogLevel::kInfo);
+  c.node.log_level = "error";
+  EXPECT_EQ(r("nostr=debug").level, LogLevel::kError);
+  c.node.log_level.reset();
+  // A crate-wide fips directive wins over the default, in either direction.
+  EXPECT_EQ(r("debug,fips=warn").level, LogLevel::kWarn);
+  EXPECT_EQ(r("error,fips=trace").level, LogLevel::kTrace);
+  // Per-module: the most verbose one that applies to a fips target, with a note.
+  LogSettings s = r("info,fips::node=debug");
+  EXPECT_EQ(s.level, LogLevel::kDebug);
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("per-module levels are not supported"), std::string::npos);
+  EXPECT_NE(s.warnings[0].find("fips::node=debug"), std::string::npos);
+  // A module directive less verbose than the default changes nothing, silently.
+  s = r("debug,fips::transport=error");
+  EXPECT_EQ(s.level, LogLevel::kDebug);
+  EXPECT_TRUE(s.warnings.empty());
+  // Spaces, empty entries, digits, case, bare targets (= trace), span filters.
+  EXPECT_EQ(r(" WARN , ,fips::control = 4 ").level, LogLevel::kDebug);
+  EXPECT_EQ(r("info,fips::node").level, LogLevel::kTrace);
+  EXPECT_EQ(r("warn,[handshake]=trace").level, LogLevel::kWarn);
+  EXPECT_EQ(r("off").level, LogLevel::kOff);
+  // Unparsable entries: a warning each, the rest still applies.
+  s = r("fips=loud,debug");
+  EXPECT_EQ(s.level, LogLevel::kDebug);
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("ignoring directive `fips=loud`"), std::string::npos);
+  s = r("!!!");
+  EXPECT_EQ(s.level, LogLevel::kInfo);  // falls back to the config level
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("ignoring directive `!!!`"), std::string::npos);
+  // FIPS_LOG_LEVEL still wins; a bad one warns and falls through.
+  s = resolve_log_settings(c, "trace", "bogus");
+  EXPECT_EQ(s.level, LogLevel::kTrace);
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("FIPS_LOG_LEVEL"), std::string::npos);
 }
 
 }  // namespace

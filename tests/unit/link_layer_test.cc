@@ -441,3 +441,127 @@ TEST(LinkLayerStream, ConnectionCloseRemovesThePeerAndRedials) {
 
 }  // namespace
 }  // namespace fips
+
+// ---- control connect to a connected peer; address priority (issue 9) ----
+
+namespace fips {
+namespace {
+
+using test::LinkNet;
+using test::LinkNode;
+
+// Two nodes linked for longer than the 30 s young-session window, so a new
+// msg1 from A is answered as a rekey.
+void link_and_age(LinkNet& net, LinkNode& a, LinkNode& b) {
+  net.connect(a, b);
+  net.run_for(35'000);
+  ASSERT_TRUE(net.linked(a, b));
+}
+
+TEST(LinkLayerConnect, FreshPeerOnTheSamePathIsNotRefreshed) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  link_and_age(net, a, b);
+  const uint64_t sent = net.sent;
+  EXPECT_EQ(a.link->dial(b.id.as_peer(), DialTarget{1, b.addr}, net.now),
+            LinkLayer::DialResult::kAlreadyConnected);
+  EXPECT_EQ(net.sent, sent);  // nothing was sent
+  EXPECT_FALSE(a.link->find_peer(b.id.node_addr())->rekey);
+}
+
+TEST(LinkLayerConnect, NewAddressIsProbedAndTheLinkMovesWhenItAnswers) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  link_and_age(net, a, b);
+  // B is now reachable only at a new address; A's frames to the old one are lost.
+  const TransportAddr moved = TransportAddr::synthetic(88);
+  b.addr = moved;
+  EXPECT_EQ(a.link->dial(b.id.as_peer(), DialTarget{1, moved}, net.now),
+            LinkLayer::DialResult::kRefreshed);
+  net.run_for(3000);
+  Peer* pa = a.link->find_peer(b.id.node_addr());
+  ASSERT_TRUE(pa);
+  EXPECT_EQ(pa->addr, moved);
+  EXPECT_EQ(a.downs.size(), 0u);  // the live link was never torn down
+  a.received.clear();
+  b.received.clear();
+  ASSERT_TRUE(a.send_seq(b.id.node_addr(), 7));
+  ASSERT_TRUE(b.send_seq(a.id.node_addr(), 8));
+  net.run_for(50);
+  ASSERT_EQ(b.received.size(), 1u);
+  ASSERT_EQ(a.received.size(), 1u);
+  EXPECT_EQ(b.received[0].second, 7u);
+  EXPECT_EQ(a.received[0].second, 8u);
+}
+
+TEST(LinkLayerConnect, WrongAddressCannotDisplaceAHealthyPath) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  LinkNode& c = net.add();  // a different node answers at the probed address
+  link_and_age(net, a, b);
+  const TransportAddr old = b.addr;
+  EXPECT_EQ(a.link->dial(b.id.as_peer(), DialTarget{1, c.addr}, net.now),
+            LinkLayer::DialResult::kRefreshed);
+  // A second connect while the probe is in flight starts nothing new.
+  EXPECT_EQ(a.link->dial(b.id.as_peer(), DialTarget{1, TransportAddr::synthetic(99)}, net.now),
+            LinkLayer::DialResult::kAlreadyConnected);
+  net.run_for(60'000);  // resends, then the probe is abandoned
+  ASSERT_TRUE(net.linked(a, b));
+  EXPECT_EQ(a.link->find_peer(b.id.node_addr())->addr, old);
+  EXPECT_FALSE(a.link->find_peer(b.id.node_addr())->rekey);
+  EXPECT_FALSE(c.link->find_peer(a.id.node_addr()));  // C could not complete A's IK for B
+  EXPECT_EQ(a.downs.size(), 0u);
+  a.received.clear();
+  ASSERT_TRUE(b.send_seq(a.id.node_addr(), 9));
+  net.run_for(50);
+  EXPECT_EQ(a.received.size(), 1u);
+}
+
+TEST(LinkLayerConnect, SilentPeerOnTheSamePathIsRefreshed) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  link_and_age(net, a, b);
+  // Nothing from B reaches A for 12 s (> max(heartbeat 10 s, 1 s)).
+  net.hook = [&](const TransportAddr& from, const TransportAddr&, PacketBuf&) {
+    return !(from == b.addr);
+  };
+  net.run_for(12'000);
+  net.hook = nullptr;
+  EXPECT_EQ(a.link->dial(b.id.as_peer(), DialTarget{1, b.addr}, net.now),
+            LinkLayer::DialResult::kRefreshed);
+  net.run_for(3000);
+  ASSERT_TRUE(net.linked(a, b));
+  EXPECT_EQ(a.link->counters().rekeys_completed, 1u);
+}
+
+// Targets are dialled in the order given, at most max_parallel_dials at once:
+// the daemon passes them sorted by priority (config/peer_addresses.h), so the
+// preferred addresses are the ones tried.
+TEST(LinkLayerConnect, FirstTargetsAreDialledFirst) {
+  LinkConfig cfg;
+  cfg.max_parallel_dials = 2;
+  LinkNet net;
+  LinkNode& a = net.add(cfg);
+  LinkNode& b = net.add();
+  std::vector<TransportAddr> firsts;
+  net.hook = [&](const TransportAddr& from, const TransportAddr& to, PacketBuf&) {
+    if (from == a.addr) firsts.push_back(to);
+    return true;
+  };
+  const TransportAddr dead1 = TransportAddr::synthetic(201), dead2 = TransportAddr::synthetic(202);
+  a.link->add_static_peer(b.id.as_peer(), {DialTarget{1, dead1}, DialTarget{1, b.addr}, DialTarget{1, dead2}},
+                          true, net.now);
+  ASSERT_EQ(firsts.size(), 2u);
+  EXPECT_EQ(firsts[0], dead1);
+  EXPECT_EQ(firsts[1], b.addr);
+  net.run_for(100);
+  EXPECT_TRUE(net.linked(a, b));
+  for (const TransportAddr& t : firsts) EXPECT_FALSE(t == dead2);
+}
+
+}  // namespace
+}  // namespace fips
