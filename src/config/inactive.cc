@@ -36,6 +36,9 @@ void node_keys(Collector& c, const NodeConfig& n) {
   c.changed(n.limits.max_pending_inbound, d.limits.max_pending_inbound,
             "node.limits.max_pending_inbound",
             "inbound handshakes are bounded by the msg1 rate limiter and max_links instead");
+  c.changed(n.retry.max_retries, d.retry.max_retries, "node.retry.max_retries",
+            "configured peers are redialled with backoff until they connect (the reference "
+            "gives up after max_retries failed first attempts)");
   c.changed(n.mmp.mode, d.mmp.mode, "node.mmp.mode", kNoMmp);
   c.changed(n.mmp.log_interval_secs, d.mmp.log_interval_secs, "node.mmp.log_interval_secs", kNoMmp);
   c.changed(n.mmp.owd_window_size, d.mmp.owd_window_size, "node.mmp.owd_window_size", kNoMmp);

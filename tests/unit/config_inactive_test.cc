@@ -72,6 +72,7 @@ TEST(ConfigInactive, EveryInertKeyIsNamed) {
                                "  tick_interval_secs: 2\n"
                                "  base_rtt_ms: 50\n"
                                "  limits: {max_pending_inbound: 10}\n"
+                               "  retry: {max_retries: 0}\n"
                                "  mmp: {mode: lightweight, log_interval_secs: 5, owd_window_size: 8}\n"
                                "  session_mmp: {mode: minimal}\n"
                                "  ecn: {enabled: false, loss_threshold: 0.1, etx_threshold: 2.0}\n"
@@ -96,6 +97,7 @@ TEST(ConfigInactive, EveryInertKeyIsNamed) {
       "node.tick_interval_secs",
       "node.base_rtt_ms",
       "node.limits.max_pending_inbound",
+      "node.retry.max_retries",
       "node.mmp.mode",
       "node.mmp.log_interval_secs",
       "node.mmp.owd_window_size",
