@@ -127,13 +127,21 @@ void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt
   auto m = fmp::decode_msg1(pkt);
   if (!m) return counters_.drop(LinkDrop::kMsg1Malformed);
 
-  // A byte-identical retransmission of a msg1 we answered: its msg2 was lost.
-  // Answer again without any Diffie-Hellman.
-  if (known && known->answered_msg1 &&
-      std::memcmp(known->answered_msg1->data(), pkt.data(), fmp::kMsg1WireSize) == 0) {
-    counters_.drop(LinkDrop::kMsg1Duplicate);
-    (void)send_raw(tid, from, known->answered_msg2);
-    return;
+  // An ephemeral we already answered, checked before any Diffie-Hellman. The
+  // peer's latest msg1 again (from any address: sender_idx is not
+  // authenticated, so compare the Noise part) means its msg2 was lost and
+  // gets the same msg2; anything else is a replay and changes nothing.
+  const uint64_t eph = Msg1Memory::digest(m->noise_msg1);
+  if (auto who = msg1_seen_.seen(eph)) {
+    Peer* p = find_peer(*who);
+    constexpr size_t kNoiseOff = fmp::kMsg1WireSize - kIkMsg1Size;
+    if (p && p->answered_msg1 &&
+        std::memcmp(p->answered_msg1->data() + kNoiseOff, m->noise_msg1.data(), kIkMsg1Size) == 0) {
+      counters_.drop(LinkDrop::kMsg1Duplicate);
+      (void)send_raw(tid, from, p->answered_msg2);
+      return;
+    }
+    return counters_.drop(LinkDrop::kMsg1Replay);
   }
 
   HandshakeState hs = HandshakeState::ik_responder(local_, epoch_);
@@ -152,14 +160,21 @@ void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt
     if (!dialling) return counters_.drop(LinkDrop::kMsg1AtMaxPeers);
   }
 
+  // A new epoch on a live link: the peer restarted, or someone replays a msg1
+  // from an earlier run of it. Either way the live link stays until the
+  // peer's first frame under the new keys proves the restart
+  // (replace_restarted); an unproven handshake of either kind gives way.
   const bool restart = existing && existing->remote_epoch != their_epoch;
   if (restart) {
-    LOG_INFO("peer %s restarted (new epoch); replacing its link", display_name(addr).c_str());
-    remove_peer(addr, now, false);
-    existing = nullptr;
-  }
-
-  if (existing) {
+    if (existing->pending && existing->pending->unproven) {
+      unregister_index(existing->tid, existing->pending->our_index);
+      free_index(existing->pending->our_index);
+      existing->pending.reset();
+    }
+    if (existing->pending) return counters_.drop(LinkDrop::kMsg1PendingSession);
+    LOG_INFO("peer %s sent a new epoch; its link is replaced at its first frame under the new keys",
+             display_name(addr).c_str());
+  } else if (existing) {
     const bool rekey_eligible = cfg_.rekey_enabled && existing->current &&
                                 now - existing->session_established_ms >= cfg_.rekey_min_session_age_ms;
     if (!rekey_eligible) {
@@ -193,12 +208,15 @@ void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt
     return;
   }
 
-  if (existing) {  // rekey response: the new session waits for cutover
+  msg1_seen_.remember(eph, addr);
+  if (existing) {  // rekey or restart response: the new keys wait for their proof
     auto s = std::make_unique<LinkSession>();
     s->keys = NoiseTransport(std::move(*keys));
     s->our_index = *idx;
     s->their_index = m->sender_idx;
     s->start_ms = now;
+    s->unproven = true;
+    if (restart) s->restart_epoch = their_epoch;
     existing->pending = std::move(s);
     register_index(tid, *idx, existing);
     existing->last_peer_rekey_ms = now;
@@ -314,16 +332,47 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
 Peer& LinkLayer::promote(const PeerIdentity& id, bool outbound, TransportId tid,
                          const TransportAddr& addr, HandshakeResult&& hs, uint32_t our_index,
                          uint32_t their_index, uint64_t now) {
-  auto p = std::make_unique<Peer>(*PeerIdentity::from_compressed(hs.remote_static));
-  p->link_id = next_link_id_++;
-  p->outbound = outbound;
-  p->tid = tid;
-  p->addr = addr;
   auto s = std::make_unique<LinkSession>();
   s->keys = NoiseTransport(std::move(hs));
   s->our_index = our_index;
   s->their_index = their_index;
   s->start_ms = now;
+  return promote_session(id, outbound, tid, addr, std::move(s), now);
+}
+
+Peer& LinkLayer::replace_restarted(Peer& old, TransportId tid, const TransportAddr& from,
+                                   uint64_t now) {
+  const PeerIdentity id = old.id;
+  const NodeAddr a = id.node_addr();
+  std::unique_ptr<LinkSession> s = std::move(old.pending);
+  const Epoch epoch = *s->restart_epoch;
+  const auto answered_msg1 = old.answered_msg1;
+  const auto answered_msg2 = old.answered_msg2;
+  LOG_INFO("peer %s restarted (new epoch proven by its first frame); replacing its link",
+           display_name(a).c_str());
+  remove_peer(a, now, false);  // also drops the by_index_ entry of `s`; re-registered below
+  s->unproven = false;
+  s->restart_epoch.reset();
+  s->start_ms = now;
+  Peer& p = promote_session(id, false, tid, from, std::move(s), now);
+  p.remote_epoch = epoch;
+  p.stored_msg2 = answered_msg2;
+  p.answered_msg1 = answered_msg1;
+  p.answered_msg2 = answered_msg2;
+  p.answered_ms = now;
+  if (upper_) upper_->on_peer_up(p, now);
+  return p;
+}
+
+Peer& LinkLayer::promote_session(const PeerIdentity& id, bool outbound, TransportId tid,
+                                 const TransportAddr& addr, std::unique_ptr<LinkSession> s,
+                                 uint64_t now) {
+  auto p = std::make_unique<Peer>(id);
+  p->link_id = next_link_id_++;
+  p->outbound = outbound;
+  p->tid = tid;
+  p->addr = addr;
+  const uint32_t our_index = s->our_index;
   p->current = std::move(s);
   p->session_established_ms = now;
   p->rekey_jitter_ms = new_jitter();

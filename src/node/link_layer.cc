@@ -30,6 +30,7 @@ const char* link_drop_name(LinkDrop d) {
     case LinkDrop::kMsg1PendingSession: return "msg1_pending_session";
     case LinkDrop::kMsg1DualRekeyWon: return "msg1_dual_rekey_won";
     case LinkDrop::kMsg1Duplicate: return "msg1_duplicate";
+    case LinkDrop::kMsg1Replay: return "msg1_replay";
     case LinkDrop::kMsg2Malformed: return "msg2_malformed";
     case LinkDrop::kMsg2UnknownIndex: return "msg2_unknown_index";
     case LinkDrop::kMsg2NoiseFailed: return "msg2_noise_failed";
@@ -134,7 +135,12 @@ void LinkLayer::on_established(TransportId tid, const TransportAddr& from, Packe
     }
     return;
   }
-  // Authenticated from here on.
+  // Authenticated from here on: the peer holds the pending keys, which
+  // proves the handshake that made them was its own.
+  if (is_pending && p.pending->restart_epoch) {
+    Peer& np = replace_restarted(p, tid, from, now);
+    return deliver(np, tid, from, std::move(pkt), ct_len - kAeadTagSize, now);
+  }
   if (is_pending) cutover(p, now);  // the peer switched keys first
   deliver(p, tid, from, std::move(pkt), ct_len - kAeadTagSize, now);
 }

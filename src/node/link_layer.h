@@ -19,6 +19,7 @@
 
 #include "dataplane/buffer_pool.h"
 #include "node/link_types.h"
+#include "node/msg1_memory.h"
 #include "node/snapshot.h"
 #include "proto/token_bucket.h"
 #include "util/rng.h"
@@ -167,8 +168,13 @@ class LinkLayer {
   void drop_leg(uint64_t key);
   Peer& promote(const PeerIdentity& id, bool outbound, TransportId tid, const TransportAddr& addr,
                 HandshakeResult&& hs, uint32_t our_index, uint32_t their_index, uint64_t now);
+  Peer& promote_session(const PeerIdentity& id, bool outbound, TransportId tid,
+                        const TransportAddr& addr, std::unique_ptr<LinkSession> s, uint64_t now);
   void remove_peer(NodeAddr a, uint64_t now, bool schedule_reconnect);  // by value: callers pass a peer's own address
   void cutover(Peer& p, uint64_t now);
+  // The peer's first frame under keys from a restart msg1: the old link goes,
+  // a new one with those keys takes its place. Returns the new peer.
+  Peer& replace_restarted(Peer& old, TransportId tid, const TransportAddr& from, uint64_t now);
   void register_index(TransportId tid, uint32_t idx, Peer* p);
   void unregister_index(TransportId tid, uint32_t idx);
 
@@ -204,6 +210,7 @@ class LinkLayer {
   std::unordered_map<NodeAddr, RetryEntry, NodeAddrHash> wanted_;   // peers to keep connected
   std::unordered_map<NodeAddr, RetryEntry, NodeAddrHash> retries_;  // scheduled dials
   std::unordered_map<NodeAddr, std::string, NodeAddrHash> aliases_;
+  Msg1Memory msg1_seen_;  // ephemerals of answered msg1s (replay check before DH)
   uint64_t next_link_id_ = 1;
   LinkCounters counters_;
   bool shutting_down_ = false;

@@ -143,8 +143,20 @@ void LinkLayer::tick_rekeys(uint64_t now) {
       free_index(p.previous->our_index);
       p.previous.reset();
     }
-    // Cutover of a completed rekey, on either side. (With rekey disabled only
-    // a path probe from connect can get here.)
+    // Keys from a msg1 we answered wait for the peer's first frame under
+    // them (link_layer.cc); never used, they expire and the link keeps its
+    // current keys (a replayed msg1, or a rekey whose msg2 was lost).
+    if (p.pending && p.pending->unproven) {
+      if (now - p.pending->start_ms >= cfg_.handshake_timeout_ms) {
+        unregister_index(p.tid, p.pending->our_index);
+        free_index(p.pending->our_index);
+        p.pending.reset();
+        ++counters_.unproven_handshakes_expired;
+      }
+      continue;
+    }
+    // Cutover of a rekey we initiated once its msg2 arrived. (With rekey
+    // disabled only a path probe from connect can get here.)
     if (p.pending && !p.rekey) {
       cutover(p, now);
       continue;

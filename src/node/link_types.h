@@ -42,6 +42,7 @@ enum class LinkDrop : uint8_t {
   kMsg1PendingSession, // a completed rekey is awaiting cutover
   kMsg1DualRekeyWon,   // rekey race: we are the smaller node and keep initiating
   kMsg1Duplicate,      // same-epoch duplicate, stored msg2 resent (or none)
+  kMsg1Replay,         // ephemeral already answered and not this peer's latest msg1
   kMsg2Malformed,      // msg2 frame failed to decode
   kMsg2UnknownIndex,   // msg2 receiver_idx matches no pending handshake
   kMsg2NoiseFailed,    // msg2 failed Noise processing
@@ -58,6 +59,9 @@ struct LinkCounters {
   uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
   uint64_t handshakes_completed = 0, rekeys_completed = 0, peers_removed_dead = 0,
            peers_removed_decrypt = 0, disconnects_received = 0, disconnects_sent = 0;
+  // Keys from a msg1 we answered on a live link (rekey or restart) that the
+  // peer never used before they expired: a replay, or a lost msg2.
+  uint64_t unproven_handshakes_expired = 0;
   void drop(LinkDrop d) { ++drops[static_cast<size_t>(d)]; }
   uint64_t get(LinkDrop d) const { return drops[static_cast<size_t>(d)]; }
 };
@@ -68,6 +72,13 @@ struct LinkSession {
   uint32_t our_index = 0;
   uint32_t their_index = 0;
   uint64_t start_ms = 0;  // inner-header timestamps are relative to this
+  // We answered the msg1 that made these keys while a link was live: they
+  // are used only after the peer's first frame under them authenticates
+  // (a replayed msg1 must never move a live link to keys nobody else has).
+  bool unproven = false;
+  // Set when that msg1 carried a new epoch: the proof replaces the whole
+  // link (the peer restarted), not only its keys.
+  std::optional<Epoch> restart_epoch;
 };
 
 struct RekeyInFlight {

@@ -70,13 +70,146 @@ TEST(LinkLayer, RestartDetectedByEpoch) {
   net.connect(b, a);
   net.run_for(200);
   ASSERT_TRUE(net.linked(a, b));
-  // A replaced the old link at once (peer down then up), not after 30 s.
-  EXPECT_EQ(a.downs.size(), 1u);
-  EXPECT_EQ(a.ups.size(), 2u);
+  // A keeps the old link until B's first frame under the new keys proves the
+  // restart (a replayed msg1 of an earlier run must not replace it), then
+  // replaces it at once (peer down then up), not after 30 s.
+  EXPECT_TRUE(a.downs.empty());
   ASSERT_TRUE(b.send_seq(a.id.node_addr(), 7));
   net.run_for(20);
+  EXPECT_EQ(a.downs.size(), 1u);
+  EXPECT_EQ(a.ups.size(), 2u);
   ASSERT_FALSE(a.received.empty());
   EXPECT_EQ(a.received.back().second, 7u);
+}
+
+// Issue 15 (1): a captured msg1 replayed from another address, after the
+// link is old enough to rekey, changes nothing: no new keys, no gap.
+TEST(LinkLayer, ReplayedMsg1NeverMovesALiveLink) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  std::vector<uint8_t> captured;
+  net.hook = [&](const TransportAddr&, const TransportAddr&, PacketBuf& p) {
+    if (p.data()[0] == 0x01 && captured.empty()) captured.assign(p.data(), p.data() + p.size());
+    return true;
+  };
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  ASSERT_EQ(captured.size(), fmp::kMsg1WireSize);
+  const TransportAddr attacker = TransportAddr::synthetic(99);
+  auto replay = [&] {
+    PacketBuf pkt = b.pool.acquire();
+    ASSERT_TRUE(pkt.push_back(captured.size()));
+    std::memcpy(pkt.data(), captured.data(), captured.size());
+    b.link->on_packet(1, attacker, std::move(pkt), net.now);
+  };
+  uint64_t seq = 0;
+  auto ping_both = [&] {
+    const size_t ra = a.received.size(), rb = b.received.size();
+    ASSERT_TRUE(a.send_seq(b.id.node_addr(), seq));
+    ASSERT_TRUE(b.send_seq(a.id.node_addr(), seq));
+    ++seq;
+    net.run_for(20);
+    ASSERT_EQ(b.received.size(), rb + 1);
+    ASSERT_EQ(a.received.size(), ra + 1);
+  };
+  net.run_for(31'000);  // past rekey_min_session_age: a replay looks like a rekey
+  const uint32_t b_index = b.link->find_peer(a.id.node_addr())->current->our_index;
+  for (int i = 0; i < 5; ++i) {
+    replay();
+    ping_both();
+    net.run_for(2'000);  // ticks that used to cut over
+    ping_both();
+  }
+  // The capture is still A's latest msg1 to B, so it cannot be told from a
+  // retransmission: it is answered with the same msg2 (useless to anyone
+  // without A's ephemeral key) and changes nothing.
+  EXPECT_EQ(b.link->counters().get(LinkDrop::kMsg1Duplicate) +
+                b.link->counters().get(LinkDrop::kMsg1Replay),
+            5u);
+  EXPECT_EQ(b.link->find_peer(a.id.node_addr())->current->our_index, b_index);
+  EXPECT_FALSE(b.link->find_peer(a.id.node_addr())->pending);
+  EXPECT_EQ(b.link->counters().rekeys_completed, 0u);
+  EXPECT_TRUE(a.downs.empty() && b.downs.empty());
+}
+
+// After a rekey the captured first msg1 is no longer the peer's latest: it
+// is recognised as a replay before any Diffie-Hellman and dropped unanswered.
+TEST(LinkLayer, ReplayedMsg1FromBeforeARekeyIsDropped) {
+  LinkConfig ca;
+  ca.rekey_after_ms = 35'000;
+  ca.rekey_jitter_ms = 0;
+  LinkConfig cb;
+  cb.rekey_after_ms = 10'000'000;
+  LinkNet net;
+  LinkNode& a = net.add(ca);
+  LinkNode& b = net.add(cb);
+  std::vector<uint8_t> captured;
+  net.hook = [&](const TransportAddr&, const TransportAddr&, PacketBuf& p) {
+    if (p.data()[0] == 0x01 && captured.empty()) captured.assign(p.data(), p.data() + p.size());
+    return true;
+  };
+  net.connect(a, b);
+  net.run_for(40'000);  // link up, then A's rekey at 35 s
+  ASSERT_TRUE(a.send_seq(b.id.node_addr(), 1));  // A's first frame under the new keys
+  net.run_for(20);
+  ASSERT_TRUE(net.linked(a, b));
+  ASSERT_GE(b.link->counters().rekeys_completed, 1u)
+      << "a rekeys " << a.link->counters().rekeys_completed << " b pending "
+      << (b.link->find_peer(a.id.node_addr())->pending != nullptr) << " b msg1 dup "
+      << b.link->counters().get(LinkDrop::kMsg1Duplicate) << " pend "
+      << b.link->counters().get(LinkDrop::kMsg1PendingSession);
+  const uint64_t sent_before = net.sent;
+  PacketBuf pkt = b.pool.acquire();
+  ASSERT_TRUE(pkt.push_back(captured.size()));
+  std::memcpy(pkt.data(), captured.data(), captured.size());
+  b.link->on_packet(1, TransportAddr::synthetic(99), std::move(pkt), net.now);
+  EXPECT_EQ(b.link->counters().get(LinkDrop::kMsg1Replay), 1u);
+  EXPECT_EQ(net.sent, sent_before);  // nothing answered
+  EXPECT_FALSE(b.link->find_peer(a.id.node_addr())->pending);
+}
+
+// A replay older than the memory of answered ephemerals still never moves
+// the link: keys from a msg1 answered on a live link are used only after the
+// peer's first frame under them, and expire unused. Here A starts a real
+// rekey whose msg2 never arrives, so B holds keys A never uses (what a
+// forgotten replay leaves behind).
+TEST(LinkLayer, UnprovenRekeyKeysExpireWithoutCutover) {
+  LinkConfig ca;
+  ca.rekey_after_ms = 35'000;
+  ca.rekey_jitter_ms = 0;
+  LinkConfig cb;
+  cb.rekey_after_ms = 10'000'000;
+  LinkNet net;
+  LinkNode& a = net.add(ca);
+  LinkNode& b = net.add(cb);
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  net.hook = [&](const TransportAddr&, const TransportAddr&, PacketBuf& p) {
+    return p.data()[0] != 0x02;  // every msg2 is lost
+  };
+  net.run_for(37'000);
+  Peer* pb = b.link->find_peer(a.id.node_addr());
+  ASSERT_TRUE(pb);
+  ASSERT_TRUE(pb->pending);
+  EXPECT_TRUE(pb->pending->unproven);
+  const uint32_t b_index = pb->current->our_index;
+  for (uint64_t i = 0; i < 3; ++i) {  // traffic keeps flowing on the old keys
+    ASSERT_TRUE(a.send_seq(b.id.node_addr(), i));
+    ASSERT_TRUE(b.send_seq(a.id.node_addr(), i));
+    net.run_for(20);
+  }
+  EXPECT_EQ(b.received.size(), 3u);
+  EXPECT_EQ(a.received.size(), 3u);
+  net.run_for(31'000);
+  pb = b.link->find_peer(a.id.node_addr());
+  ASSERT_TRUE(pb);
+  EXPECT_EQ(pb->current->our_index, b_index);
+  EXPECT_GE(b.link->counters().unproven_handshakes_expired, 1u);
+  EXPECT_EQ(b.link->counters().rekeys_completed, 0u);
+  EXPECT_TRUE(a.downs.empty() && b.downs.empty());
 }
 
 TEST(LinkLayer, SimultaneousDialConvergesOnOneSession) {
@@ -278,6 +411,8 @@ TEST(LinkLayer, MalformedPacketsAreCountedAndChangeNothing) {
   std::vector<uint8_t> frame(48, 0);
   store_u16le(frame.data() + 2, 16);
   store_u32le(frame.data() + 4, idx);
+  // Flag bits 0xF8 are no longer a drop reason (LinkLayer.UnknownFlagBits...):
+  // with an all-zero tag this frame fails decryption like `frame` below.
   auto bad_flags = frame;
   bad_flags[1] = 0x80;
   auto bad_len = frame;
@@ -298,7 +433,8 @@ TEST(LinkLayer, MalformedPacketsAreCountedAndChangeNothing) {
       {{0x10, 0, 0, 0}, LinkDrop::kBadVersion},
       {{0x05, 0, 0, 0}, LinkDrop::kBadPhase},
       {bad_len, LinkDrop::kPayloadLenMismatch},
-      {bad_flags, LinkDrop::kMalformedFrame},
+      {bad_flags, LinkDrop::kDecryptFailed},
+      {std::vector<uint8_t>(frame.begin(), frame.begin() + 31), LinkDrop::kMalformedFrame},
       {unknown_idx, LinkDrop::kUnknownIndex},
       {frame, LinkDrop::kDecryptFailed},
       {msg1, LinkDrop::kMsg1NoiseFailed},  // all-zero ephemeral: not a point
@@ -356,6 +492,38 @@ TEST(LinkLayer, DisconnectIsSentAndHonoured) {
   // A disconnected on purpose: it does not redial.
   net.run_for(60'000);
   EXPECT_FALSE(net.linked(a, b));
+}
+
+// Accepted and ignored, as the reference (docs/interop.md): established
+// flag bits 0xF8 (EncryptedHeader::parse reads K, CE, SP), bytes after a
+// Disconnect's reason (Disconnect::decode reads one byte) and a heartbeat
+// body (dispatch treats 0x51 as a no-op).
+TEST(LinkLayer, UnknownFlagBitsAndTrailingBytesAreIgnored) {
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  net.connect(a, b);
+  net.run_for(100);
+  ASSERT_TRUE(net.linked(a, b));
+  Peer* pa = a.link->find_peer(b.id.node_addr());
+  ASSERT_TRUE(pa);
+  uint8_t msg[9] = {0x00};
+  store_u64le(msg + 1, 77);
+  ASSERT_TRUE(a.link->send_message_bytes(*pa, msg, net.now, 0xF8));
+  const uint8_t hb[] = {0x51, 0xAA, 0xBB};
+  ASSERT_TRUE(a.link->send_message_bytes(*pa, hb, net.now, 0x08));
+  net.run_for(20);
+  ASSERT_EQ(b.received.size(), 1u);
+  EXPECT_EQ(b.received[0].second, 77u);
+  EXPECT_EQ(b.link->counters().get(LinkDrop::kMalformedFrame), 0u);
+  EXPECT_EQ(b.link->counters().get(LinkDrop::kMalformedMessage), 0u);
+  EXPECT_EQ(b.link->counters().get(LinkDrop::kDecryptFailed), 0u);
+  // A Disconnect padded after its reason byte still removes the peer.
+  const uint8_t bye[] = {0x50, 0x06, 0xEE, 0xEE, 0xEE};
+  ASSERT_TRUE(a.link->send_message_bytes(*pa, bye, net.now));
+  net.run_for(20);
+  EXPECT_EQ(b.link->counters().disconnects_received, 1u);
+  EXPECT_FALSE(b.link->find_peer(a.id.node_addr()));
 }
 
 TEST(LinkLayer, ShutdownSendsDisconnectToEveryPeer) {
