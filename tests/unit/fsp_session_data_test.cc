@@ -21,13 +21,14 @@ void establish(SessionNet& net, SNode& a, SNode& b) {
 // Builds an encrypted message from `from` to `to` with the sender's current
 // session key (white box), for inner types the manager never sends.
 std::vector<uint8_t> seal_raw(SNode& from, const NodeAddr& to, uint8_t type, ByteSpan body,
-                              uint8_t inner_flags = 0) {
+                              uint8_t inner_flags = 0, uint8_t outer_extra_flags = 0) {
   fsp::SessionEntry* e = from.entry(to);
   const size_t plain = fsp::kInnerHeaderSize + body.size();
   std::vector<uint8_t> out(fsp::kHeaderSize + plain + fsp::kTagSize);
   const uint64_t ctr = *e->current->take_send_counter();
   auto layout = fsp::encode_encrypted_frame(out, 0, ctr, {}, {}, plain);
   EXPECT_TRUE(layout.ok());
+  out[1] |= outer_extra_flags;  // before sealing: the byte is in the AAD
   uint8_t* pt = out.data() + fsp::kHeaderSize;
   pt[0] = pt[1] = pt[2] = pt[3] = 0;
   pt[4] = type;
@@ -433,8 +434,6 @@ TEST(FspSessionData, EveryDropTableRowIsCountedWithoutStateChange) {
       {"enc_forged", b.addr(), forged_enc, [](auto& c) { return c.decrypt_failed; }},
       {"enc_unknown_type", b.addr(), seal_raw(b, a.addr(), 0x1F, ByteSpan(&bye, 1)),
        [](auto& c) { return c.unknown_msg_type; }},
-      {"enc_inner_reserved", b.addr(), seal_raw(b, a.addr(), 0x10, ByteSpan(&bye, 1), 0x80),
-       [](auto& c) { return c.malformed; }},
       {"enc_short_data", b.addr(), seal_raw(b, a.addr(), 0x10, ByteSpan(&bye, 1)),
        [](auto& c) { return c.malformed; }},
       {"enc_bad_mtu_body", b.addr(), seal_raw(b, a.addr(), 0x13, ByteSpan(&bye, 1)),
@@ -456,6 +455,42 @@ TEST(FspSessionData, EveryDropTableRowIsCountedWithoutStateChange) {
   }
   EXPECT_EQ(*a.entry(init.addr())->next_resend_ms, init_next);  // rollback kept the schedule
   EXPECT_EQ(a.entry(init.addr())->resend_count, 0u);
+}
+
+// Unknown bits are accepted and ignored (docs/interop.md): outer flag bits
+// 0xF8 (reference FspEncryptedHeader::parse reads U, CP, K), inner flag bits
+// 0xFE (FspInnerFlags::from_byte reads SP), bytes after a PathMtuNotification
+// (PathMtuNotification::decode: require(2)) and a CoordsWarmup body.
+TEST(FspSessionData, UnknownFlagBitsAndTrailingBytesAreIgnored) {
+  SessionNet net;
+  SNode& a = net.add();
+  SNode& b = net.add();
+  net.app_send(a, b.peer(), payload_of(0));
+  net.run_for(100);
+  ASSERT_TRUE(a.sm.is_established(b.addr()) && b.sm.is_established(a.addr()));
+  const size_t del0 = a.delivered.size();
+  const auto data = [](uint8_t tail) {
+    std::vector<uint8_t> body = {0x00, 0x01, 0x00, 0x01, 0x61, 0x62, tail};  // ports 256 -> 256
+    return body;
+  };
+  auto d1 = data(1), d2 = data(2), d3 = data(3);
+  for (const auto& bytes : {seal_raw(b, a.addr(), 0x10, d1, 0xFE),
+                            seal_raw(b, a.addr(), 0x10, d2, 0x00, 0xF8),
+                            seal_raw(b, a.addr(), 0x10, d3, 0xFF, 0x08)}) {
+    net.deliver(msg(b.addr(), a.addr(), bytes));
+  }
+  ASSERT_EQ(a.delivered.size(), del0 + 3);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(a.delivered[del0 + i].dst_port, 256);
+    EXPECT_EQ(a.delivered[del0 + i].payload, (std::vector<uint8_t>{0x61, 0x62, uint8_t(i + 1)}));
+  }
+  const uint8_t mtu_padded[] = {0x00, 0x05, 0xEE, 0xEE};  // 1280, then two stray bytes
+  const uint64_t mal0 = a.sm.counters().malformed;
+  net.deliver(msg(b.addr(), a.addr(), seal_raw(b, a.addr(), 0x13, mtu_padded)));
+  const uint8_t warm_body[] = {0x01, 0x02};
+  net.deliver(msg(b.addr(), a.addr(), seal_raw(b, a.addr(), 0x14, warm_body)));
+  EXPECT_EQ(a.sm.counters().malformed, mal0);
+  EXPECT_EQ(a.sm.counters().unknown_msg_type, 0u);
 }
 
 TEST(FspSessionData, Msg3WithAnotherKeyThanTheClaimedSourceIsRejected) {

@@ -60,6 +60,51 @@ TEST(FspSessionHandshake, FreshXkFlushesQueuesOnAckAndMsg3) {
   EXPECT_EQ(a.sm.counters().bad_state + b.sm.counters().bad_state, 0u);
 }
 
+// @fips/core 0.0.29 (TypeScript) sets bit 0x04 in the flags byte of every
+// SessionSetup and SessionAck; the reference reads bits 0x01/0x02 only
+// (SessionFlags::from_byte) and never looks at the prefix flags, payload_len
+// or bytes after the handshake. A session must come up, and our answers must
+// not echo the bits we ignored (docs/interop.md).
+TEST(FspSessionHandshake, UnknownFlagBitsAndTrailingBytesInHandshakesAreIgnored) {
+  SessionNet net;
+  SNode& a = net.add();
+  SNode& b = net.add();
+  auto mangle = [&] {
+    for (InFlight& f : net.wire) {
+      const uint8_t phase = f.bytes[0] & 0x0F;
+      if (phase < 1 || phase > 3) continue;
+      f.bytes[1] |= 0x80;                      // prefix flags
+      f.bytes[4] |= 0x04;                      // body flags byte, as @fips/core
+      f.bytes.insert(f.bytes.end(), 3, 0xEE);  // payload_len now short by 3
+    }
+  };
+  net.app_send(a, b.peer(), payload_of(0));
+  mangle();
+  net.run_for(10);  // the SessionSetup arrives at B
+  ASSERT_EQ(b.sm.state_of(a.addr()), SessionState::kAwaitingMsg3);
+  ASSERT_FALSE(b.sent_raw.empty());
+  const std::vector<uint8_t> ack = b.sent_raw.back();
+  ASSERT_EQ(ack[0], 0x02);
+  EXPECT_EQ(ack[1], 0) << "prefix flags not echoed";
+  EXPECT_EQ(ack[4], 0) << "the setup's unknown flag bit is not echoed in the ack";
+  EXPECT_EQ(load_u16le(ack.data() + 2), ack.size() - 4);
+  mangle();
+  net.run_for(10);  // the SessionAck arrives at A
+  ASSERT_TRUE(a.sm.is_established(b.addr()));
+  auto it = std::find_if(a.sent_raw.rbegin(), a.sent_raw.rend(),
+                         [](const std::vector<uint8_t>& m) { return !m.empty() && m[0] == 0x03; });
+  ASSERT_NE(it, a.sent_raw.rend());
+  const std::vector<uint8_t> m3 = *it;
+  EXPECT_EQ(m3[1], 0);
+  EXPECT_EQ(m3[4], 0);
+  mangle();
+  net.run_for(50);  // msg3 and the data arrive at B
+  EXPECT_TRUE(b.sm.is_established(a.addr()));
+  ASSERT_EQ(b.delivered.size(), 1u);
+  EXPECT_EQ(seq_of(b.delivered[0].payload), 0u);
+  EXPECT_EQ(a.sm.counters().malformed + b.sm.counters().malformed, 0u);
+}
+
 TEST(FspSessionHandshake, AwaitingMsg3ShowsOurOwnKeyAsThePlaceholder) {
   SessionNet net;
   SNode& a = net.add();

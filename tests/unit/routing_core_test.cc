@@ -351,5 +351,61 @@ TEST(RoutingWarm, SessionSetupAckAndCpCoords) {
   EXPECT_TRUE(warm_coords(SessionDatagram{5, 1400, addr(6), addr(4), tiny}, cache, 30));
 }
 
+// Transit warming decodes as leniently as the reference's
+// try_warm_coord_cache_ref (docs/interop.md): a SessionSetup / SessionAck
+// with unknown flag bits (@fips/core sets 0x04), prefix flags, a wrong
+// payload_len or trailing bytes still warms the cache; an encrypted CP
+// message warms from its header and coords even with flag bits 0xF8 or a
+// ciphertext too short to decrypt (>= 28 bytes in all, as the reference's
+// FspEncryptedHeader::parse); coords that do not parse are not cached and
+// not counted as warm_malformed.
+TEST(RoutingWarm, LenientLikeTheReference) {
+  CoordCache cache(10, 1000);
+  const Coords sc = coords({1, 2}), dc = coords({9, 2});
+  std::vector<uint8_t> hs1(kXkMsg1Size, 7), hs2(kXkMsg2Size, 8);
+  fsp::SessionSetup s{0, coords_view_of(sc), coords_view_of(dc), hs1};
+  auto setup = encode_to_vector(fsp::session_setup_wire_size(s),
+                                [&](Writer& w) { (void)fsp::encode_session_setup(w, s); });
+  setup[1] = 0x80;
+  setup[4] = 0x04;
+  setup.insert(setup.end(), 5, 0xEE);
+  EXPECT_TRUE(warm_coords(SessionDatagram{5, 1400, addr(1), addr(9), setup}, cache, 10));
+  ASSERT_TRUE(cache.get(addr(1), 10));
+  EXPECT_EQ(cache.get(addr(1), 10)->to_owned(), sc);
+  EXPECT_EQ(cache.get(addr(9), 10)->to_owned(), dc);
+
+  const Coords ac = coords({4, 2}), ad = coords({5, 2});
+  fsp::SessionAck a{coords_view_of(ac), coords_view_of(ad), hs2};
+  auto ack = encode_to_vector(fsp::session_ack_wire_size(a),
+                              [&](Writer& w) { (void)fsp::encode_session_ack(w, a); });
+  ack[4] = 0x04;
+  ack[2] = 0;  // payload_len wrong
+  EXPECT_TRUE(warm_coords(SessionDatagram{5, 1400, addr(4), addr(5), ack}, cache, 20));
+  EXPECT_EQ(cache.get(addr(4), 20)->to_owned(), coords({4, 2}));
+  EXPECT_EQ(cache.get(addr(5), 20)->to_owned(), coords({5, 2}));
+
+  // Encrypted with CP, flag bits 0xF8, and a 0-byte ciphertext after the
+  // coords: 12 + 34 + 2 = 48 >= 28 bytes, warmed.
+  std::vector<uint8_t> enc = {0x00, fsp::kFlagCP | 0xF8, 0x00, 0x00, 1, 0, 0, 0, 0, 0, 0, 0};
+  enc.resize(12 + 34 + 2);
+  Writer w{MutByteSpan(enc).subspan(12)};
+  write_coords(w, coords({6, 2}));
+  w.u16le(0);
+  ASSERT_TRUE(w.ok());
+  EXPECT_TRUE(warm_coords(SessionDatagram{5, 1400, addr(6), addr(7), enc}, cache, 30));
+  EXPECT_EQ(cache.get(addr(6), 30)->to_owned(), coords({6, 2}));
+  EXPECT_FALSE(cache.get(addr(7), 30));
+
+  // CP coords whose count runs past the end: not cached, not warm_malformed.
+  auto lying = enc;
+  lying[12] = 0x40;
+  EXPECT_TRUE(warm_coords(SessionDatagram{5, 1400, addr(8), addr(7), lying}, cache, 40));
+  EXPECT_FALSE(cache.get(addr(8), 40));
+  // U set together with CP: the header is not an encrypted one, counted.
+  auto u = enc;
+  u[1] = fsp::kFlagCP | fsp::kFlagU;
+  EXPECT_FALSE(warm_coords(SessionDatagram{5, 1400, addr(8), addr(7), u}, cache, 40));
+}
+
 }  // namespace
 }  // namespace fips::routing

@@ -16,36 +16,32 @@ const char* signal_type_name(uint8_t t) {
 namespace {
 
 // Prefix checks shared by peek and the decoders. Leaves r after the prefix.
+// Phase 0 and the U bit are what route a payload here; the version nibble,
+// the other prefix flag bits and payload_len are ignored, as the reference's
+// handle_session_payload does (docs/interop.md).
 void read_signal_prefix(Reader& r) {
   const uint8_t vp = r.u8();
   const uint8_t flags = r.u8();
   r.u16le();
   if (!r.ok()) return;
-  if ((vp >> 4) != kVersion) return r.fail(WireErr::kBadVersion, "version", kVersion, vp >> 4);
   if ((vp & 0x0F) != kPhaseEstablished) return r.fail(WireErr::kBadPhase, "phase", 0, vp & 0x0F);
   if (!(flags & kFlagU)) return r.fail(WireErr::kBadValue, "flags.U", kFlagU, flags);
-  if (flags != kFlagU) return r.fail(WireErr::kReservedBits, "prefix_flags", kFlagU, flags);
 }
 
-// msg_type + reserved flags byte + the two addresses.
+// msg_type + reserved flags byte (ignored) + the two addresses.
 void read_signal_common(Reader& r, SignalType type, NodeAddr& dest, NodeAddr& reporter) {
   read_signal_prefix(r);
   const uint8_t t = r.u8();
   if (r.ok() && t != static_cast<uint8_t>(type))
     r.fail(WireErr::kBadType, "msg_type", static_cast<uint8_t>(type), t);
-  const uint8_t flags = r.u8();
-  if (r.ok() && flags != 0) r.fail(WireErr::kReservedBits, "signal_flags", 0, flags);
+  r.u8();  // signal flags: reserved, ignored
   dest.bytes = r.array<16>("dest_addr");
   reporter.bytes = r.array<16>("reporter");
 }
 
-WireStatus finish_signal(const Reader& r, ByteSpan fsp) {
-  FIPS_TRY(r.finish());
-  const uint16_t len = load_u16le(fsp.data() + 2);
-  if (len != fsp.size() - kCommonPrefixSize)
-    return wire_err(WireErr::kBadLength, "payload_len", fsp.size() - kCommonPrefixSize, len);
-  return {};
-}
+// Bytes after the layout are ignored (the reference's decoders check a
+// minimum length only).
+WireStatus finish_signal(const Reader& r) { return r.status(); }
 
 WireStatus write_signal_common(Writer& w, SignalType type, size_t total, const NodeAddr& dest,
                                const NodeAddr& reporter) {
@@ -75,7 +71,7 @@ WireResult<CoordsRequired> decode_coords_required(ByteSpan fsp) {
   Reader r(fsp);
   CoordsRequired m;
   read_signal_common(r, SignalType::kCoordsRequired, m.dest_addr, m.reporter);
-  FIPS_TRY(finish_signal(r, fsp));
+  FIPS_TRY(finish_signal(r));
   return m;
 }
 
@@ -89,7 +85,7 @@ WireResult<PathBroken> decode_path_broken(ByteSpan fsp) {
   PathBroken m;
   read_signal_common(r, SignalType::kPathBroken, m.dest_addr, m.reporter);
   m.last_coords = read_coords(r, true, "last_coords");
-  FIPS_TRY(finish_signal(r, fsp));
+  FIPS_TRY(finish_signal(r));
   return m;
 }
 
@@ -110,7 +106,7 @@ WireResult<MtuExceeded> decode_mtu_exceeded(ByteSpan fsp) {
   MtuExceeded m;
   read_signal_common(r, SignalType::kMtuExceeded, m.dest_addr, m.reporter);
   m.mtu = r.u16le();
-  FIPS_TRY(finish_signal(r, fsp));
+  FIPS_TRY(finish_signal(r));
   return m;
 }
 

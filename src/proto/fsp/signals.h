@@ -16,10 +16,11 @@
 // size table says "PathBroken 35 + 16n bytes"; the reference encoder emits
 // 40 + 16n bytes in total, which is what we produce and require.
 //
-// Strictness vs the reference (whose decoders ignore the prefix flags beyond
-// U, the reserved flags byte, payload_len and trailing bytes): the reference
-// encoders always write flags = U exactly, a zero reserved byte and an exact
-// payload_len, so we require all of these and reject trailing bytes.
+// Encoders write version 0, flags = U exactly, a zero reserved byte and an
+// exact payload_len. Decoders, like the reference's, check phase 0, the U bit,
+// msg_type and a minimum length only: version nibble, other prefix flag bits,
+// payload_len, the reserved flags byte and trailing bytes are ignored
+// (docs/interop.md).
 #pragma once
 
 #include <cstdint>
@@ -45,8 +46,8 @@ inline constexpr size_t kMtuExceededWireSize = kSignalHeaderSize + 2;           
 inline constexpr size_t kPathBrokenMinWireSize = kSignalHeaderSize + 2;            // 40
 static_assert(kCoordsRequiredWireSize == 38 && kMtuExceededWireSize == 40);
 
-// Validates the signal prefix (version 0, phase 0, flags == U exactly,
-// at least the msg_type byte) and returns the msg_type for dispatch.
+// Validates the signal prefix (phase 0, U set, at least the msg_type byte)
+// and returns the msg_type for dispatch.
 // Unknown types are returned as-is (the caller drops them).
 [[nodiscard]] WireResult<uint8_t> peek_signal_type(ByteSpan fsp);
 

@@ -38,8 +38,9 @@ WireResult<CommonPrefix> decode_common_prefix(ByteSpan fsp) {
 WireResult<FspKind> classify(ByteSpan fsp) {
   if (fsp.size() < kCommonPrefixSize)
     return wire_err(WireErr::kTruncated, "fsp_prefix", kCommonPrefixSize, fsp.size());
-  const uint8_t version = static_cast<uint8_t>(fsp[0] >> 4);
-  if (version != kVersion) return wire_err(WireErr::kBadVersion, "version", kVersion, version);
+  // The version nibble is not looked at here: the reference dispatches on the
+  // phase alone and checks the version only in the encrypted header
+  // (decode_encrypted), see docs/interop.md.
   switch (fsp[0] & 0x0F) {
     case kPhaseEstablished:
       return (fsp[1] & kFlagU) ? FspKind::kErrorSignal : FspKind::kEncrypted;
@@ -55,26 +56,20 @@ WireResult<FspKind> classify(ByteSpan fsp) {
 // ---------------------------------------------------------------------------
 namespace {
 
-// Reads and checks a handshake prefix; the body Reader then starts at byte 4.
-// payload_len is compared after the body parsed, so a short message reports
-// kTruncated rather than a length disagreement.
+// Reads a handshake prefix; the body Reader then starts at byte 4. Only the
+// phase is checked (the caller dispatched on it). Version nibble, prefix
+// flags and payload_len are ignored, and so are bytes after the handshake:
+// the reference's handler hands payload[4..] to a decoder that reads what it
+// needs and never looks at those (docs/interop.md).
 void read_handshake_prefix(Reader& r, uint8_t phase) {
   const uint8_t vp = r.u8();
-  const uint8_t flags = r.u8();
-  r.u16le();
+  r.u8();     // prefix flags: ignored
+  r.u16le();  // payload_len: ignored
   if (!r.ok()) return;
-  if ((vp >> 4) != kVersion) return r.fail(WireErr::kBadVersion, "version", kVersion, vp >> 4);
   if ((vp & 0x0F) != phase) return r.fail(WireErr::kBadPhase, "phase", phase, vp & 0x0F);
-  if (flags != 0) return r.fail(WireErr::kReservedBits, "prefix_flags", 0, flags);
 }
 
-WireStatus finish_handshake(const Reader& r, ByteSpan fsp) {
-  FIPS_TRY(r.finish());
-  const uint16_t len = load_u16le(fsp.data() + 2);
-  if (len != fsp.size() - kCommonPrefixSize)
-    return wire_err(WireErr::kBadLength, "payload_len", fsp.size() - kCommonPrefixSize, len);
-  return {};
-}
+WireStatus finish_handshake(const Reader& r) { return r.status(); }
 
 ByteSpan read_handshake(Reader& r, size_t expected, const char* field) {
   const uint16_t n = r.u16le();
@@ -113,12 +108,13 @@ WireResult<SessionSetup> decode_session_setup(ByteSpan fsp) {
   Reader r(fsp);
   read_handshake_prefix(r, kPhaseMsg1);
   SessionSetup s;
-  s.flags = r.u8();
-  if (r.ok() && (s.flags & kSetupFlagsReserved)) r.fail(WireErr::kReservedBits, "setup_flags", 0, s.flags);
+  // Only REQUEST_ACK and BIDIRECTIONAL are read; other bits are dropped here
+  // so they can never be echoed (the reference's SessionFlags::from_byte).
+  s.flags = static_cast<uint8_t>(r.u8() & ~kSetupFlagsReserved);
   s.src_coords = read_coords(r, false, "src_coords");
   s.dest_coords = read_coords(r, false, "dest_coords");
   s.handshake = read_handshake(r, kXkMsg1Size, "handshake_len");
-  FIPS_TRY(finish_handshake(r, fsp));
+  FIPS_TRY(finish_handshake(r));
   return s;
 }
 
@@ -139,13 +135,12 @@ WireStatus encode_session_setup(Writer& w, const SessionSetup& s) {
 WireResult<SessionAck> decode_session_ack(ByteSpan fsp) {
   Reader r(fsp);
   read_handshake_prefix(r, kPhaseMsg2);
-  const uint8_t flags = r.u8();
-  if (r.ok() && flags != 0) r.fail(WireErr::kReservedBits, "ack_flags", 0, flags);
+  r.u8();  // flags: reserved, ignored (the reference stores and never reads it)
   SessionAck s;
   s.src_coords = read_coords(r, false, "src_coords");
   s.dest_coords = read_coords(r, false, "dest_coords");
   s.handshake = read_handshake(r, kXkMsg2Size, "handshake_len");
-  FIPS_TRY(finish_handshake(r, fsp));
+  FIPS_TRY(finish_handshake(r));
   return s;
 }
 
@@ -165,11 +160,10 @@ WireStatus encode_session_ack(Writer& w, const SessionAck& s) {
 WireResult<SessionMsg3> decode_session_msg3(ByteSpan fsp) {
   Reader r(fsp);
   read_handshake_prefix(r, kPhaseMsg3);
-  const uint8_t flags = r.u8();
-  if (r.ok() && flags != 0) r.fail(WireErr::kReservedBits, "msg3_flags", 0, flags);
+  r.u8();  // flags: reserved, ignored
   SessionMsg3 m;
   m.handshake = read_handshake(r, kXkMsg3Size, "handshake_len");
-  FIPS_TRY(finish_handshake(r, fsp));
+  FIPS_TRY(finish_handshake(r));
   return m;
 }
 
@@ -186,33 +180,44 @@ WireStatus encode_session_msg3(Writer& w, const SessionMsg3& m) {
 // Encrypted envelope
 // ---------------------------------------------------------------------------
 
-WireResult<EncryptedMsg> decode_encrypted(ByteSpan fsp) {
-  if (fsp.size() < kHeaderSize) return wire_err(WireErr::kTruncated, "fsp_header", kHeaderSize, fsp.size());
+WireResult<EncryptedCoords> decode_encrypted_coords(ByteSpan fsp) {
+  if (fsp.size() < kEncryptedMinSize)
+    return wire_err(WireErr::kTruncated, "fsp_header", kEncryptedMinSize, fsp.size());
   const uint8_t version = static_cast<uint8_t>(fsp[0] >> 4);
   if (version != kVersion) return wire_err(WireErr::kBadVersion, "version", kVersion, version);
   if ((fsp[0] & 0x0F) != kPhaseEstablished)
     return wire_err(WireErr::kBadPhase, "phase", kPhaseEstablished, fsp[0] & 0x0F);
-  EncryptedMsg m;
-  m.header.flags = fsp[1];
-  if (m.header.flags & kFlagU) return wire_err(WireErr::kBadValue, "flags.U", 0, m.header.flags);
-  if (m.header.flags & kFlagsReserved)
-    return wire_err(WireErr::kReservedBits, "flags", 0, m.header.flags);
-  m.header.payload_len = load_u16le(fsp.data() + 2);
-  m.header.counter = load_u64le(fsp.data() + 4);
-  m.aad = fsp.first(kHeaderSize);
-
+  EncryptedCoords c;
+  // Bits 0xF8 are ignored (the reference's FspEncryptedHeader::parse reads
+  // U, CP and K only); they stay in the AAD, so they are authenticated.
+  c.header.flags = fsp[1];
+  if (c.header.flags & kFlagU) return wire_err(WireErr::kBadValue, "flags.U", 0, c.header.flags);
+  c.header.payload_len = load_u16le(fsp.data() + 2);
+  c.header.counter = load_u64le(fsp.data() + 4);
   Reader r(fsp.subspan(kHeaderSize));
-  if (m.has_coords()) {
-    m.src_coords = read_coords(r, true, "src_coords");
-    m.dest_coords = read_coords(r, true, "dest_coords");
+  if (c.header.flags & kFlagCP) {
+    c.src_coords = read_coords(r, true, "src_coords");
+    c.dest_coords = read_coords(r, true, "dest_coords");
     FIPS_TRY(r.status());
   }
-  m.ciphertext = r.take_rest();
+  c.rest_offset = kHeaderSize + r.pos();
+  return c;
+}
+
+WireResult<EncryptedMsg> decode_encrypted(ByteSpan fsp) {
+  auto c = decode_encrypted_coords(fsp);
+  if (!c) return Err{c.error()};
+  EncryptedMsg m;
+  m.header = c->header;
+  m.aad = fsp.first(kHeaderSize);
+  m.src_coords = c->src_coords;
+  m.dest_coords = c->dest_coords;
+  m.ciphertext = fsp.subspan(c->rest_offset);
+  // payload_len is not compared with the ciphertext (the reference never
+  // reads it). Stricter than the reference: a ciphertext that cannot hold the
+  // 6-byte inner header is dropped before decryption rather than after.
   if (m.ciphertext.size() < kMinPlaintextSize + kTagSize)
     return wire_err(WireErr::kTruncated, "ciphertext", kMinPlaintextSize + kTagSize, m.ciphertext.size());
-  if (m.header.payload_len != m.ciphertext.size() - kTagSize)
-    return wire_err(WireErr::kBadLength, "payload_len", m.ciphertext.size() - kTagSize,
-                    m.header.payload_len);
   return m;
 }
 
@@ -295,9 +300,9 @@ WireResult<InnerMsg> decode_inner(ByteSpan plaintext) {
   InnerMsg m;
   m.header.timestamp = load_u32le(plaintext.data());
   m.header.msg_type = plaintext[4];
-  m.header.inner_flags = plaintext[5];
-  if (m.header.inner_flags & kInnerFlagsReserved)
-    return wire_err(WireErr::kReservedBits, "inner_flags", 0, m.header.inner_flags);
+  // Only the spin bit is read; bits 0xFE are dropped (the reference's
+  // FspInnerFlags::from_byte).
+  m.header.inner_flags = static_cast<uint8_t>(plaintext[5] & kInnerFlagSP);
   m.body = plaintext.subspan(kInnerHeaderSize);
   return m;
 }
@@ -337,10 +342,12 @@ void encode_port_header(uint16_t src_port, uint16_t dst_port, std::span<uint8_t,
 }
 
 WireResult<PathMtuNotification> decode_path_mtu_notification(ByteSpan body) {
+  // At least 2 bytes; anything after them is ignored, as the reference's
+  // PathMtuNotification::decode (require(2), then read_u16_le).
   Reader r(body);
   PathMtuNotification n;
   n.path_mtu = r.u16le();
-  FIPS_TRY(r.finish());
+  FIPS_TRY(r.status());
   return n;
 }
 
@@ -350,7 +357,9 @@ WireStatus encode_path_mtu_notification(Writer& w, const PathMtuNotification& n)
 }
 
 WireStatus decode_coords_warmup(ByteSpan body) {
-  if (!body.empty()) return wire_err(WireErr::kTrailing, "coords_warmup_body", 0, body.size());
+  // The body is ignored, whatever its length: the reference's handler only
+  // logs a CoordsWarmup (the coords in the cleartext header are the point).
+  (void)body;
   return {};
 }
 

@@ -14,15 +14,17 @@
 //   encrypted (phase 0, U=0): the AEAD *plaintext* length (inner header +
 //       body), i.e. excluding the cleartext coords and the 16-byte tag;
 //   error signal (phase 0, U=1): bytes after the prefix, msg_type included.
-// The receivers in the reference never check payload_len; their encoders
-// always write these values, so our decoders require them exactly.
+// Our encoders write these values; our decoders, like the reference's
+// receivers, never check payload_len.
 //
 // Decoders for FSP messages take the whole FSP payload (starting at the
 // prefix; handshake messages have no msg_type byte, the phase identifies
 // them). Decoders of session message bodies take the AEAD plaintext after the
-// 6-byte inner header (the msg_type lives in that header). All reject
-// truncated, trailing, reserved-bit and out-of-range input with a typed
-// WireError, never allocate, and return views into the input.
+// 6-byte inner header (the msg_type lives in that header). They accept and
+// ignore what the reference accepts and ignores (unknown flag bits, trailing
+// bytes, payload_len) and reject the rest with a typed WireError; every case
+// is listed in docs/interop.md. They never allocate and return views into
+// the input.
 #pragma once
 
 #include <cstdint>
@@ -58,7 +60,8 @@ inline constexpr size_t kFipsOverhead = 106;
 inline constexpr size_t kDataPacketOverhead = kFipsOverhead + kPortHeaderSize;  // 110
 static_assert(kFipsOverhead == 37 + 35 + kHeaderSize + kInnerHeaderSize + kTagSize);
 
-// Prefix flags (phase 0 only; must be zero in handshakes).
+// Prefix flags (phase 0 only; written as zero in handshakes, ignored there on
+// receipt).
 inline constexpr uint8_t kFlagCP = 0x01;  // cleartext coords follow the 12-byte header
 inline constexpr uint8_t kFlagK = 0x02;   // key epoch
 inline constexpr uint8_t kFlagU = 0x04;   // unencrypted (error signal)
@@ -97,8 +100,10 @@ struct CommonPrefix {
 // Parses the 4 bytes only (no validation beyond length).
 [[nodiscard]] WireResult<CommonPrefix> decode_common_prefix(ByteSpan fsp);
 
-// Dispatch class of an FSP payload, from its prefix alone: version must be 0
-// and the phase one of 0..3. Full validation happens in the decoders.
+// Dispatch class of an FSP payload, from its prefix alone: the phase must be
+// one of 0..3; the version nibble is not checked here (only the encrypted
+// header requires version 0, as the reference). Full validation happens in
+// the decoders.
 enum class FspKind : uint8_t { kEncrypted, kErrorSignal, kSessionSetup, kSessionAck, kSessionMsg3 };
 [[nodiscard]] WireResult<FspKind> classify(ByteSpan fsp);
 
@@ -106,23 +111,28 @@ enum class FspKind : uint8_t { kEncrypted, kErrorSignal, kSessionSetup, kSession
 // so a Coords vector is already in wire layout).
 CoordsView coords_view(const Coords& c);
 
-// ---- Handshake carriers (phases 1..3; prefix flags 0) ----
+// ---- Handshake carriers (phases 1..3) ----
+// Encoders write version 0, prefix flags 0 and an exact payload_len. Decoders
+// check the phase, the coords and handshake_len (== the XK message size, a
+// check the reference makes in its handler), and ignore the version nibble,
+// prefix flags, payload_len, the body flags byte's unknown bits and any
+// bytes after the handshake.
 
 // SessionSetup (phase 1) body: flags, src_coords, dest_coords (both >= 1
 // entry, as the reference decoder requires), handshake_len, XK msg1.
 struct SessionSetup {
-  uint8_t flags = 0;  // kSetupFlagRequestAck | kSetupFlagBidirectional
+  uint8_t flags = 0;  // kSetupFlagRequestAck | kSetupFlagBidirectional (decoder drops other bits)
   CoordsView src_coords;
   CoordsView dest_coords;
   ByteSpan handshake;  // kXkMsg1Size bytes
 };
-// SessionAck (phase 2): same layout, flags reserved (0), XK msg2.
+// SessionAck (phase 2): same layout, flags reserved (sent 0, ignored), XK msg2.
 struct SessionAck {
   CoordsView src_coords;   // acknowledger (responder)
   CoordsView dest_coords;  // initiator
   ByteSpan handshake;      // kXkMsg2Size bytes
 };
-// SessionMsg3 (phase 3): flags reserved (0), handshake_len, XK msg3.
+// SessionMsg3 (phase 3): flags reserved (sent 0, ignored), handshake_len, XK msg3.
 struct SessionMsg3 {
   ByteSpan handshake;  // kXkMsg3Size bytes
 };
@@ -171,9 +181,21 @@ struct EncryptedMsg {
   ByteSpan ciphertext;         // ciphertext || tag, size = payload_len + 16
   [[nodiscard]] bool has_coords() const { return (header.flags & kFlagCP) != 0; }
 };
-// Checks: size, version 0, phase 0, U clear, reserved flags clear, coords
-// well-formed when CP (a zero count is accepted, as the reference's
-// decode_optional_coords does), plaintext >= 6, payload_len == ciphertext - 16.
+// The header and cleartext coords alone, as a transit node reads them to warm
+// its cache: size >= 28, version 0, phase 0, U clear, coords well-formed when
+// CP (a zero count is accepted, as the reference's decode_optional_coords
+// does). Flag bits 0xF8 and payload_len are ignored. rest_offset is where the
+// ciphertext starts.
+struct EncryptedCoords {
+  EncryptedHeader header;
+  CoordsView src_coords;
+  CoordsView dest_coords;
+  size_t rest_offset = kHeaderSize;
+};
+[[nodiscard]] WireResult<EncryptedCoords> decode_encrypted_coords(ByteSpan fsp);
+// decode_encrypted_coords() plus ciphertext >= 6 + 16 bytes (stricter than
+// the reference, which drops a plaintext shorter than the inner header only
+// after decrypting it). payload_len is not compared with the ciphertext.
 [[nodiscard]] WireResult<EncryptedMsg> decode_encrypted(ByteSpan fsp);
 
 // Header only, for callers that already know the layout.
@@ -218,8 +240,8 @@ struct InnerMsg {
   InnerHeader header;
   ByteSpan body;  // the rest of the plaintext
 };
-// Rejects < 6 bytes and reserved inner flag bits (the reference encoder only
-// ever writes 0 or SP).
+// Rejects < 6 bytes. Inner flag bits other than SP are dropped (inner_flags
+// keeps SP only), as the reference's FspInnerFlags::from_byte.
 [[nodiscard]] WireResult<InnerMsg> decode_inner(ByteSpan plaintext);
 void encode_inner_header(const InnerHeader& h, std::span<uint8_t, kInnerHeaderSize> out);
 [[nodiscard]] WireStatus encode_inner_header(Writer& w, const InnerHeader& h);
@@ -237,7 +259,8 @@ struct DataPacket {
 void encode_port_header(uint16_t src_port, uint16_t dst_port, std::span<uint8_t, kPortHeaderSize> out);
 inline size_t data_body_size(const DataPacket& d) { return kPortHeaderSize + d.payload.size(); }
 
-// PathMtuNotification (0x13): path_mtu u16 LE, exactly 2 bytes.
+// PathMtuNotification (0x13): path_mtu u16 LE; at least 2 bytes, the rest
+// ignored (as the reference).
 struct PathMtuNotification {
   uint16_t path_mtu = 0;
   bool operator==(const PathMtuNotification&) const = default;
@@ -246,7 +269,8 @@ inline constexpr size_t kPathMtuNotificationSize = 2;
 [[nodiscard]] WireResult<PathMtuNotification> decode_path_mtu_notification(ByteSpan body);
 [[nodiscard]] WireStatus encode_path_mtu_notification(Writer& w, const PathMtuNotification& n);
 
-// CoordsWarmup (0x14): empty body (sent with CP set; the coords are the point).
+// CoordsWarmup (0x14): empty body when we send it (with CP set; the coords
+// are the point); any body is accepted and ignored on receipt.
 [[nodiscard]] WireStatus decode_coords_warmup(ByteSpan body);
 
 }  // namespace fips::fsp

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "proto/fmp/wire.h"
 #include "proto/fsp/wire.h"
@@ -195,8 +196,15 @@ bool warm_coords(const SessionDatagram& dg, CoordCache& cache, uint64_t now_ms) 
     }
     case fsp::kPhaseEstablished: {
       if (!(p.flags & fsp::kFlagCP)) return true;
-      auto m = fsp::decode_encrypted(fsp_bytes);
-      if (!m.ok()) return false;
+      // Header and coords only, as the reference's transit warming: the
+      // ciphertext is not this node's business (docs/interop.md).
+      auto m = fsp::decode_encrypted_coords(fsp_bytes);
+      if (!m.ok()) {
+        // Only a bad header counts as warm_malformed; coords that do not
+        // parse are just not cached (the reference logs them and moves on).
+        const std::string_view f = m.error().field;
+        return f == "src_coords" || f == "dest_coords";
+      }
       put(dg.src_addr, m.value().src_coords);
       put(dg.dest_addr, m.value().dest_coords);
       return true;

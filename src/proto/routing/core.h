@@ -102,9 +102,11 @@ struct TransitDecision {
 // Transit coordinate warming (spec §6.2), for every decoded datagram before
 // the decision: SessionSetup / SessionAck carry both endpoints' coordinates,
 // an encrypted phase-0 message with the CP flag carries optional ones; each
-// present list is inserted (refreshing TTL, keeping path_mtu). Returns false
-// for a CP message that is not a valid encrypted FSP message: the caller
-// counts warm_malformed (the datagram itself still proceeds).
+// present list is inserted (refreshing TTL, keeping path_mtu). The decoders
+// are as lenient as the reference's (docs/interop.md): unknown flag bits and
+// trailing bytes do not stop warming. Returns false for a CP message whose
+// encrypted header is not valid (short, version, U): the caller counts
+// warm_malformed (the datagram itself still proceeds).
 bool warm_coords(const SessionDatagram& dg, CoordCache& cache, uint64_t now_ms);
 
 // ---------------------------------------------------------------- classes
