@@ -75,8 +75,15 @@ TEST(FmpWire, EstablishedHeaderGolden) {
   frame.push_back(0);  // payload_len now disagrees with the size
   EXPECT_EQ(fmp::decode_established_header(frame).error().code, WireErr::kBadLength);
   frame.pop_back();
-  frame[1] = 0x08;  // reserved flag bit
-  EXPECT_EQ(fmp::decode_established_header(frame).error().code, WireErr::kReservedBits);
+  // Flag bits 0xF8 are accepted and ignored (reference EncryptedHeader::parse
+  // reads K, CE and SP only); the raw byte is kept, it is part of the AAD.
+  for (uint8_t f : {0x08, 0x80, 0xF8, 0xFF}) {
+    frame[1] = f;
+    auto r = fmp::decode_established_header(frame);
+    ASSERT_TRUE(r.ok()) << int(f) << ": " << describe(r.error());
+    EXPECT_EQ(r->flags, f);
+    EXPECT_EQ(r->counter, 0x0102030405060708ULL);
+  }
   EXPECT_EQ(fmp::decode_established_header(ByteSpan(frame).first(31)).error().code,
             WireErr::kTruncated);
 }
@@ -89,13 +96,20 @@ TEST(FmpWire, DisconnectAndHeartbeat) {
   auto d = fmp::decode_disconnect(buf);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->reason, fmp::DisconnectReason::kTimeout);
+  // Bytes after the reason are ignored (reference Disconnect::decode reads
+  // one byte): a goodbye with padding still removes the peer.
   const uint8_t trailing[] = {0x50, 0x00, 0x00};
-  EXPECT_EQ(fmp::decode_disconnect(trailing).error().code, WireErr::kTrailing);
+  ASSERT_TRUE(fmp::decode_disconnect(trailing).ok());
+  EXPECT_EQ(fmp::decode_disconnect(trailing)->reason, fmp::DisconnectReason::kShutdown);
+  const uint8_t only_type[] = {0x50};
+  EXPECT_EQ(fmp::decode_disconnect(only_type).error().code, WireErr::kTruncated);
   const uint8_t wrong_type[] = {0x51, 0x00};
   EXPECT_EQ(fmp::decode_disconnect(wrong_type).error().code, WireErr::kBadType);
   const uint8_t hb[] = {0x51};
   EXPECT_TRUE(fmp::decode_heartbeat(hb).ok());
-  EXPECT_FALSE(fmp::decode_heartbeat(trailing).ok());
+  const uint8_t hb_body[] = {0x51, 0xAA, 0xBB};  // any body ignored (reference: no-op)
+  EXPECT_TRUE(fmp::decode_heartbeat(hb_body).ok());
+  EXPECT_EQ(fmp::decode_heartbeat(trailing).error().code, WireErr::kBadType);
   uint8_t small[1];
   Writer w2{MutByteSpan(small)};
   EXPECT_EQ(fmp::encode_disconnect(w2, {}).error().code, WireErr::kNoSpace);

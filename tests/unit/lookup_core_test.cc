@@ -1,6 +1,7 @@
 // Discovery core (docs/spec/lookup-routing.md §2-3, §9.1): gate, attempt ladder,
 // transit dedup / TTL / forwarding set / rate limit, target response, reverse
 // path with path_mtu, originator proof checks.
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -493,6 +494,40 @@ TEST(LookupCore, EmptyLadderFailsOnFirstTickAndZeroFanoutRetryStaysPending) {
   EXPECT_TRUE(c.o.out.sends.empty());
   EXPECT_TRUE(c.o.core.is_pending(c.x.a()));
   EXPECT_EQ(c.o.core.counters().req_initiated, 2u);
+}
+
+// Trailing bytes are accepted and never passed on (docs/interop.md): the
+// reference's decoders ignore them and its transit nodes re-encode, so the
+// forwarded request / response is exactly as long as its fields.
+TEST(LookupCore, TrailingBytesAcceptedAndStrippedWhenForwarding) {
+  Chain c;
+  auto req = request_bytes(7, c.x.a(), c.o.a(), 5);
+  const size_t req_size = req.size();
+  req.insert(req.end(), 9, 0xEE);
+  c.t.core.on_request(c.o.a(), req, c.t.view, 0, c.t.out);
+  EXPECT_EQ(c.t.core.counters().req_decode_error, 0u);
+  ASSERT_FALSE(c.t.out.sends.empty());
+  for (const auto& s : sends(c.t.out)) {
+    EXPECT_EQ(s.bytes.size(), req_size);
+    EXPECT_EQ(s.bytes[0], kMsgTypeLookupRequest);
+  }
+  // The target answers a padded request too.
+  c.x.core.on_request(c.t.a(), req, c.x.view, 0, c.x.out);
+  ASSERT_EQ(c.x.out.sends.size(), 1u);
+  auto resp = sends(c.x.out)[0].bytes;
+  const size_t resp_size = resp.size();
+  resp.insert(resp.end(), 5, 0xAB);
+  c.t.out.clear();
+  c.t.core.on_response(c.x.a(), resp, c.t.view, c.t.ids, c.t.coords, 0, c.t.out);
+  EXPECT_EQ(c.t.core.counters().resp_decode_error, 0u);
+  ASSERT_EQ(c.t.out.sends.size(), 1u);
+  const ByteSpan fwd = c.t.out.bytes(c.t.out.sends[0]);
+  EXPECT_EQ(fwd.size(), resp_size);
+  auto d = decode_lookup_response(fwd);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->path_mtu, 1300);
+  EXPECT_TRUE(std::equal(fwd.begin() + kResponseOffPathMtu + 2, fwd.end(),
+                         resp.begin() + kResponseOffPathMtu + 2));
 }
 
 TEST(LookupCore, DecodeErrorsCounted) {

@@ -45,8 +45,9 @@ WireResult<EstablishedHeader> decode_established_header(ByteSpan frame) {
   if ((frame[0] & 0x0F) != kPhaseEstablished)
     return wire_err(WireErr::kBadPhase, "phase", kPhaseEstablished, frame[0] & 0x0F);
   EstablishedHeader h;
+  // Bits 0xF8 are ignored, as the reference's EncryptedHeader::parse (it
+  // reads K, CE and SP only); they stay in the AAD, so they are authenticated.
   h.flags = frame[1];
-  if (h.flags & kFlagsReserved) return wire_err(WireErr::kReservedBits, "flags", 0, h.flags);
   h.payload_len = load_u16le(frame.data() + 2);
   if (h.payload_len != frame.size() - kEncryptedMinSize)
     return wire_err(WireErr::kBadLength, "payload_len", frame.size() - kEncryptedMinSize, h.payload_len);
@@ -140,7 +141,9 @@ WireResult<Disconnect> decode_disconnect(ByteSpan msg) {
   if (r.ok() && type != static_cast<uint8_t>(LinkMsgType::kDisconnect))
     r.fail(WireErr::kBadType, "msg_type", 0x50, type);
   const uint8_t reason = r.u8();
-  FIPS_TRY(r.finish());
+  // Bytes after the reason are ignored (the reference's Disconnect::decode
+  // reads one byte), so a peer saying goodbye is never left to time out.
+  FIPS_TRY(r.status());
   return Disconnect{static_cast<DisconnectReason>(reason)};
 }
 
@@ -155,7 +158,8 @@ WireStatus decode_heartbeat(ByteSpan msg) {
   const uint8_t type = r.u8();
   if (r.ok() && type != static_cast<uint8_t>(LinkMsgType::kHeartbeat))
     r.fail(WireErr::kBadType, "msg_type", 0x51, type);
-  return r.finish();
+  // Any body is ignored: the reference's dispatch treats 0x51 as a no-op.
+  return r.status();
 }
 
 WireStatus encode_heartbeat(Writer& w) {

@@ -7,8 +7,10 @@
 // Convention for every link message codec in proto/*/wire.h:
 //   - decode_X(ByteSpan msg) takes the message starting at its msg_type byte
 //     (the plaintext after the 4-byte inner timestamp), checks the type byte,
-//     and rejects truncated, trailing, reserved-bit and out-of-range input with
-//     a typed WireError. Decoders never throw, never allocate unless the
+//     accepts and ignores what the reference accepts and ignores (unknown flag
+//     bits, reserved fields, trailing bytes where its decoder reads a prefix
+//     only) and rejects the rest with a typed WireError; each decision is in
+//     docs/interop.md. Decoders never throw, never allocate unless the
 //     message owns variable data, and return views into msg where they can.
 //   - encode_X(Writer&, const X&) writes the whole message including msg_type
 //     and returns the Writer's status (kNoSpace when out is too small).
@@ -43,7 +45,7 @@ static_assert(kMsg1WireSize == 114 && kMsg2WireSize == 69 && kEncryptedMinSize =
 inline constexpr uint8_t kFlagKeyEpoch = 0x01;  // K: which key generation sealed this frame
 inline constexpr uint8_t kFlagCE = 0x02;        // congestion experienced echo
 inline constexpr uint8_t kFlagSP = 0x04;        // spin bit
-inline constexpr uint8_t kFlagsReserved = 0xF8;
+inline constexpr uint8_t kFlagsReserved = 0xF8;  // sent 0, ignored on receipt
 
 enum class LinkMsgType : uint8_t {
   kSessionDatagram = 0x00,
@@ -78,8 +80,9 @@ struct EstablishedHeader {
   uint32_t receiver_idx = 0;
   uint64_t counter = 0;
 };
-// Validates a whole frame's header: size >= 32, version 0, phase 0, reserved
-// flag bits clear, payload_len == size - 32. The first 16 bytes are the AAD.
+// Validates a whole frame's header: size >= 32, version 0, phase 0,
+// payload_len == size - 32 (the reference's rx loop checks that too). Flag
+// bits 0xF8 are ignored. The first 16 bytes are the AAD.
 [[nodiscard]] WireResult<EstablishedHeader> decode_established_header(ByteSpan frame);
 void encode_established_header(const EstablishedHeader& h, std::span<uint8_t, 16> out);
 
@@ -125,11 +128,11 @@ struct Disconnect {
   DisconnectReason reason = DisconnectReason::kOther;
   bool operator==(const Disconnect&) const = default;
 };
-inline constexpr size_t kDisconnectSize = 2;
+inline constexpr size_t kDisconnectSize = 2;  // decoder: >= 2, the rest ignored
 [[nodiscard]] WireResult<Disconnect> decode_disconnect(ByteSpan msg);
 [[nodiscard]] WireStatus encode_disconnect(Writer& w, const Disconnect& d);
 
-// ---- Heartbeat (0x51): the type byte alone ----
+// ---- Heartbeat (0x51): the type byte alone (any body ignored on receipt) ----
 inline constexpr size_t kHeartbeatSize = 1;
 [[nodiscard]] WireStatus decode_heartbeat(ByteSpan msg);
 [[nodiscard]] WireStatus encode_heartbeat(Writer& w);

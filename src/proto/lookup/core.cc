@@ -327,8 +327,11 @@ void LookupCore::on_response(const NodeAddr& from, ByteSpan msg, const PeerView&
     r.response_forwarded = true;
     ++c_.resp_forwarded;
     const uint16_t mtu = std::min(resp.path_mtu, link_mtu_to(view, r.from_peer));
-    auto item = append(out, msg.size(), [&](Writer& w) {
-      w.bytes(msg);
+    // Only the decoded bytes travel on: trailing bytes are stripped, as the
+    // reference's re-encode does (docs/interop.md).
+    const ByteSpan body = msg.first(lookup_response_wire_size(resp.target_coords.size()));
+    auto item = append(out, body.size(), [&](Writer& w) {
+      w.bytes(body);
       return w.status();
     });
     if (!item) return;

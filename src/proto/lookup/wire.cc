@@ -79,7 +79,7 @@ WireResult<LookupRequestView> decode_lookup_request(ByteSpan msg) {
   m.ttl = r.u8();
   m.min_mtu = r.u16le();
   m.origin_coords = read_bounded_coords(r, kMaxRequestCoords, "origin_coords");
-  FIPS_TRY(r.finish());
+  FIPS_TRY(r.status());  // trailing bytes ignored, as the reference
   return m;
 }
 
@@ -109,7 +109,7 @@ WireResult<LookupResponseView> decode_lookup_response(ByteSpan msg) {
   m.path_mtu = r.u16le();
   m.target_coords = read_bounded_coords(r, kMaxResponseCoords, "target_coords");
   m.proof = r.bytes(kProofSize, "proof");
-  FIPS_TRY(r.finish());
+  FIPS_TRY(r.status());  // trailing bytes ignored, as the reference
   return m;
 }
 

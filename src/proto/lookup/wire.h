@@ -20,9 +20,11 @@
 // wire; = wire bytes [1..25) followed by [27..29+16n). Not covered: msg_type,
 // path_mtu (a transit annotation every hop lowers).
 //
-// Reference decoder leniencies we do not copy: both decoders ignore bytes
-// after the coordinates / proof (we reject kTrailing). As in the reference, a
-// coordinate count of 0 is rejected (kBadValue) and the proof is any 64 bytes.
+// As the reference's, both decoders ignore bytes after the coordinates /
+// proof; forwarding re-encodes (request) or copies only the decoded bytes
+// (response), so such bytes are never passed on (docs/interop.md). As in the
+// reference, a coordinate count of 0 is rejected (kBadValue) and the proof is
+// any 64 bytes.
 // Oversized: a count whose message would not fit in one link message
 // (stp::kMaxLinkMessageSize, see proto/stp/limits.h) is kTooLarge, checked
 // before the entries are read; no reference node can send such a message.
@@ -97,7 +99,8 @@ struct LookupRequestView {
   return lookup_request_wire_size(m.origin_coords.size());
 }
 
-// Errors: kTruncated, kTrailing, kBadType, kBadValue (count 0), kTooLarge.
+// Trailing bytes are ignored. Errors: kTruncated, kBadType, kBadValue
+// (count 0), kTooLarge.
 [[nodiscard]] WireResult<LookupRequestView> decode_lookup_request(ByteSpan msg);
 // kBadValue for empty coords, kTooLarge above kMaxRequestCoords (nothing
 // written), kNoSpace when w is too small.
@@ -130,7 +133,8 @@ struct LookupResponseView {
   return lookup_response_wire_size(m.target_coords.size());
 }
 
-// Errors: kTruncated, kTrailing, kBadType, kBadValue (count 0), kTooLarge.
+// Trailing bytes are ignored. Errors: kTruncated, kBadType, kBadValue
+// (count 0), kTooLarge.
 [[nodiscard]] WireResult<LookupResponseView> decode_lookup_response(ByteSpan msg);
 [[nodiscard]] WireStatus encode_lookup_response(Writer& w, const LookupResponse& m);
 [[nodiscard]] WireStatus encode_lookup_response(Writer& w, const LookupResponseView& m);

@@ -14,11 +14,9 @@
 //   session ReceiverReport 66 =                 reserved(2) + fields(64)
 // ReceiverReport's fields hold 2 more reserved bytes after mean_burst_loss.
 //
-// Reference decoder leniency: it only checks a minimum length, skips the
-// reserved bytes without looking at them and ignores trailing bytes. Its
-// encoders always write zero reserved bytes and exact lengths, so we reject
-// non-zero reserved bytes (kReservedBits) and trailing bytes (kTrailing)
-// without refusing anything the reference can emit.
+// As the reference's decoders, ours check a minimum length only, skip the
+// reserved bytes without looking at them and ignore trailing bytes; encoders
+// write zero reserved bytes and exact lengths (docs/interop.md).
 //
 // Link decoders take the message from its msg_type byte (as fmp/wire.h);
 // session decoders take the body after the FSP inner header.

@@ -24,10 +24,12 @@
 // ancestry[0].sequence/timestamp, and every ancestry entry after the first
 // (v1 "transitive trust": the authenticated peer vouches for its ancestry).
 //
-// Reference decoder leniencies we do not copy: it ignores bytes after the
-// signature (we reject kTrailing) and checks count == 0 only after reading the
-// signature. Its only signature check while decoding is the length (any 64
-// bytes parse as a secp256k1 schnorr::Signature), so we accept any 64 bytes.
+// Like the reference's decoder we ignore bytes after the signature (they are
+// not signed and never forwarded: announces are re-encoded from our own
+// state). It checks count == 0 only after reading the signature; the outcome
+// (rejected) is the same. Its only signature check while decoding is the
+// length (any 64 bytes parse as a secp256k1 schnorr::Signature), so we accept
+// any 64 bytes. See docs/interop.md.
 #pragma once
 
 #include <algorithm>
@@ -128,7 +130,8 @@ struct TreeAnnounceView {
   return tree_announce_wire_size(m.ancestry.size());
 }
 
-// msg starts at the msg_type byte. Errors: kTruncated, kTrailing, kBadType,
+// msg starts at the msg_type byte; trailing bytes are ignored. Errors:
+// kTruncated, kBadType,
 // kBadVersion (version != 1), kBadValue (ancestry_count 0), kTooLarge
 // (ancestry_count > kMaxAncestryEntries, checked before the entries are read).
 [[nodiscard]] WireResult<TreeAnnounceView> decode_tree_announce(ByteSpan msg);
