@@ -46,10 +46,12 @@ WireStatus check_shim(ByteSpan shim, Raw6& raw) {
   if (shim.size() < kShimHeaderSize)
     return wire_err(WireErr::kTruncated, "ipv6_shim", kShimHeaderSize, shim.size());
   if (shim[0] != kFormatCompressed) return wire_err(WireErr::kBadType, "shim_format", 0, shim[0]);
-  if ((shim[1] >> 4) != 6) return wire_err(WireErr::kBadVersion, "ip_version", 6, shim[1] >> 4);
   const size_t upper = shim.size() - kShimHeaderSize;
   if (upper > kMaxPayload) return wire_err(WireErr::kTooLarge, "upper_payload", kMaxPayload, upper);
   std::memcpy(raw.b, shim.data() + 1, 6);
+  // The version nibble is overwritten with 6, whatever was sent (the
+  // reference's decompress_ipv6 does the same).
+  raw.b[0] = static_cast<uint8_t>((raw.b[0] & 0x0F) | 0x60);
   return {};
 }
 }  // namespace

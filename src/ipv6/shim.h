@@ -26,8 +26,10 @@
 //   - compress() additionally rejects a payload-length field that disagrees
 //     with the buffer (the ref would silently "fix" it on reconstruction) and
 //     packets too large to re-encode.
-//   - decompress() rejects a version nibble other than 6 in the residual
-//     (the ref forces it to 6; its encoder only ever emits 6).
+//   - parse()/decompress() overwrite the version nibble of the residual
+//     with 6, whatever it held (as the ref; docs/interop.md).
+//   - an upper payload above 65535 bytes is rejected (kTooLarge; the ref
+//     would truncate the length to u16); an FSP message cannot carry one.
 #pragma once
 
 #include <cstdint>
@@ -69,7 +71,7 @@ struct Residual {
 [[nodiscard]] WireResult<MutByteSpan> compress_in_place(MutByteSpan packet);
 
 // Parses a shim payload: >= 7 bytes (kTruncated), format 0 (kBadType),
-// version nibble 6 (kBadVersion), payload <= 65535 (kTooLarge).
+// payload <= 65535 (kTooLarge); the version nibble is read as 6.
 struct ShimView {
   Residual residual;
   ByteSpan upper_payload;
