@@ -409,3 +409,38 @@ TEST(RoutingWarm, LenientLikeTheReference) {
 
 }  // namespace
 }  // namespace fips::routing
+
+namespace fips::routing {
+namespace {
+
+// A transit node forwards the FSP payload byte for byte, unknown bits and
+// trailing bytes included (the reference re-encodes the envelope around the
+// same payload bytes, src/proto/routing/core.rs:154-158): warming reads it,
+// the in-place forward edits only TTL and path_mtu (docs/interop.md).
+TEST(RoutingWarm, TransitForwardLeavesUnknownBitsInThePayload) {
+  CoordCache cache(10, 1000);
+  const Coords sc = coords({1, 2}), dc = coords({9, 2});
+  std::vector<uint8_t> hs(kXkMsg1Size, 7);
+  fsp::SessionSetup s{0, coords_view_of(sc), coords_view_of(dc), hs};
+  auto fspb = encode_to_vector(fsp::session_setup_wire_size(s),
+                               [&](Writer& w) { (void)fsp::encode_session_setup(w, s); });
+  fspb[1] = 0x80;   // prefix flags
+  fspb[4] = 0x04;   // @fips/core's setup flag
+  fspb.insert(fspb.end(), {0xEE, 0xEE});
+  SessionDatagram d{5, 1400, addr(1), addr(9), fspb};
+  auto msg = encode_to_vector(kSessionDatagramHeaderSize + fspb.size(),
+                              [&](Writer& w) { (void)encode_session_datagram(w, d); });
+  auto dg = decode_session_datagram(msg);
+  ASSERT_TRUE(dg.ok());
+  EXPECT_TRUE(warm_coords(*dg, cache, 10));
+  EXPECT_TRUE(cache.get(addr(9), 10));
+  ASSERT_TRUE(prepare_forward_in_place(msg, 1280));
+  auto out = decode_session_datagram(msg);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->ttl, 4);
+  EXPECT_EQ(out->path_mtu, 1280);
+  EXPECT_TRUE(std::equal(out->payload.begin(), out->payload.end(), fspb.begin(), fspb.end()));
+}
+
+}  // namespace
+}  // namespace fips::routing
