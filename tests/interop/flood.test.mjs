@@ -53,7 +53,8 @@ function establishedJunk() {
   return b;
 }
 
-const NOT_DROPS = /bytes|frames|handshakes_completed|rekeys_completed|disconnects|peers_removed/;
+// Link counters that count events, not drops (the rest are drop reasons).
+const NOT_DROPS = /bytes|frames|_completed$|disconnects|peers_removed|_sent$|_received$/;
 async function dropSnapshot(d) {
   const link = (await d.ctl("stats", "metrics")).link;
   const t = (await d.ctl("show", "transports")).transports;
