@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config ccache git
   clang libclang-rt-14-dev clang-format
-  libssl-dev libsecp256k1-dev
+  libssl-dev libsecp256k1-dev libncurses-dev tmux
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libmnl-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 iproute2 iputils-ping iperf3 curl procps

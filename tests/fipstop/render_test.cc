@@ -1,0 +1,414 @@
+// fipstop's pure render/key core (apps/fipstop/render.h) against the
+// reference's snapshot replies (tests/vectors/fipstop/, empty node) and the
+// populated control fixtures (tests/vectors/control/*.wire.json): every tab
+// draws at 80x24 and 200x50 within the screen, shows the npubs, counts and
+// states of the replies, says "-" for absent fields, "not available from this
+// daemon" for refused commands, and never crashes on malformed replies.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "render.h"
+
+namespace fipstop {
+namespace {
+
+using nlohmann::json;
+
+json load(const std::string& rel) {
+  std::ifstream f(std::string(FIPS_VECTORS_DIR) + "/" + rel);
+  EXPECT_TRUE(f.good()) << rel;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return json::parse(ss.str());
+}
+
+Reply ok(const json& envelope) {
+  Reply r;
+  r.ok = true;
+  r.data = envelope.at("data");
+  return r;
+}
+
+// The reference snapshots: a fresh node, no peers.
+Replies reference_replies() {
+  Replies rs;
+  for (const char* c : {"show_status", "show_peers", "show_sessions", "show_transports",
+                        "show_links", "show_tree", "show_bloom", "show_routing", "show_cache",
+                        "show_mmp", "show_stats_peers"})
+    rs[c] = ok(load(std::string("fipstop/") + c + ".json"));
+  return rs;
+}
+
+// Our populated fixtures: node A with parent B (node-b), child C, sessions.
+Replies fixture_replies() {
+  Replies rs;
+  for (const char* c : {"show_status", "show_peers", "show_sessions", "show_transports",
+                        "show_links", "show_tree", "show_bloom", "show_routing", "show_cache"})
+    rs[c] = ok(load(std::string("control/") + c + ".wire.json"));
+  return rs;
+}
+
+std::string text(const std::vector<ScreenLine>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l.text + "\n";
+  return s;
+}
+
+void expect_fits(const std::vector<ScreenLine>& lines, int w, int h) {
+  ASSERT_EQ(static_cast<int>(lines.size()), h);
+  for (const auto& l : lines) {
+    EXPECT_LE(display_width(l.text), w) << l.text;
+    for (char c : l.text) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20) << l.text;
+  }
+}
+
+UiState on(Tab t) {
+  UiState ui;
+  ui.tab = t;
+  ui.connected = true;
+  return ui;
+}
+
+// The graphs history reply is stored under its request line.
+std::string graphs_key(const UiState& ui, const Replies& rs) {
+  auto q = queries_for(ui, rs);
+  return q.back().key;
+}
+
+TEST(FipstopRender, EveryTabDrawsTheReferenceSnapshotsWithinTheScreen) {
+  Replies rs = reference_replies();
+  UiState probe = on(Tab::kGraphs);
+  rs[graphs_key(probe, rs)] = ok(load("fipstop/show_stats_all_history.json"));
+  for (int t = 0; t < kTabCount; ++t)
+    for (auto [w, h] : {std::pair{80, 24}, std::pair{200, 50}, std::pair{20, 5}, std::pair{1, 1}}) {
+      UiState ui = on(static_cast<Tab>(t));
+      auto lines = render(rs, ui, w, h);
+      expect_fits(lines, w, h);
+    }
+  std::string node = text(render(rs, on(Tab::kNode), 200, 50));
+  EXPECT_NE(node.find("npub1sx42mj99aql52aklsg70y2jmr95u7uz2p40k769aw46ppjv302kqkhmu5r"),
+            std::string::npos);
+  EXPECT_NE(node.find("I am the one who roots"), std::string::npos);
+  EXPECT_NE(node.find("mesh: -"), std::string::npos);  // estimated_mesh_size: null
+  EXPECT_NE(text(render(rs, on(Tab::kPeers), 80, 24)).find("No peers"), std::string::npos);
+  EXPECT_NE(text(render(rs, on(Tab::kPerformance), 80, 24)).find("Link MMP (0)"),
+            std::string::npos);
+  std::string tree = text(render(rs, on(Tab::kTree), 200, 50));
+  EXPECT_NE(tree.find("1b4788b7ab7a436a611fc59fb1e34c6e  (this node)"), std::string::npos);
+  EXPECT_NE(tree.find("[root]"), std::string::npos);
+  // All-null history: the series are listed with no values.
+  std::string graphs = text(render(rs, on(Tab::kGraphs), 200, 50));
+  EXPECT_NE(graphs.find("mesh_size (nodes)  min -  max -  last -  n 0"), std::string::npos);
+}
+
+TEST(FipstopRender, PeersTabShowsRolesNpubsAndFitsTheWidth) {
+  Replies rs = fixture_replies();
+  UiState ui = on(Tab::kPeers);
+  auto narrow = render(rs, ui, 80, 24);
+  expect_fits(narrow, 80, 24);
+  std::string s = text(narrow);
+  EXPECT_NE(s.find("Peers (2)"), std::string::npos);
+  // The parent comes first.
+  size_t b = s.find("node-b"), c = s.find("npub1a3k5...fuaa");
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(c, std::string::npos);
+  EXPECT_LT(b, c);
+  EXPECT_NE(s.find("npub194hlyn0...kcj9"), std::string::npos);
+  EXPECT_NE(s.find("parent"), std::string::npos);
+  EXPECT_NE(s.find("child"), std::string::npos);
+  EXPECT_EQ(s.find("Pkts Rx"), std::string::npos);  // dropped at 80 columns
+  std::string wide = text(render(rs, ui, 200, 50));
+  EXPECT_NE(wide.find("Pkts Rx"), std::string::npos);
+  EXPECT_NE(wide.find("23.4ms"), std::string::npos);  // node-b's srtt
+  EXPECT_NE(wide.find("51977"), std::string::npos);   // node-b's packets_recv
+}
+
+TEST(FipstopRender, SelectionDetailAndDisconnectConfirmation) {
+  Replies rs = fixture_replies();
+  UiState ui = on(Tab::kPeers);
+  EXPECT_EQ(selectable_rows(rs, ui), 2);
+  handle_key(ui, kKeyDown, rs);
+  handle_key(ui, kKeyDown, rs);
+  handle_key(ui, kKeyDown, rs);  // stops at the last row
+  EXPECT_EQ(ui.selected[static_cast<int>(Tab::kPeers)], 1);
+  auto lines = render(rs, ui, 80, 24);
+  int selected = 0;
+  for (const auto& l : lines)
+    if (l.style == Style::kSelected) {
+      ++selected;
+      EXPECT_NE(l.text.find("npub1a3k5...fuaa"), std::string::npos);
+    }
+  EXPECT_EQ(selected, 1);
+  handle_key(ui, kKeyEnter, rs);
+  std::string detail = text(render(rs, ui, 100, 30));
+  EXPECT_NE(detail.find("Peer Detail"), std::string::npos);
+  const std::string c_npub = rs["show_peers"].data["peers"][1]["npub"];
+  EXPECT_NE(detail.find(c_npub), std::string::npos);
+  handle_key(ui, kKeyEsc, rs);
+  EXPECT_FALSE(ui.detail);
+  // Del asks; n cancels; Del + y disconnects exactly that peer.
+  EXPECT_FALSE(handle_key(ui, kKeyDelete, rs).disconnect);
+  ASSERT_TRUE(ui.confirm);
+  EXPECT_NE(text(render(rs, ui, 80, 24)).find("Disconnect peer"), std::string::npos);
+  EXPECT_FALSE(handle_key(ui, kKeyTab, rs).refetch);  // modal: Tab does nothing
+  EXPECT_EQ(ui.tab, Tab::kPeers);
+  handle_key(ui, 'n', rs);
+  EXPECT_FALSE(ui.confirm);
+  handle_key(ui, kKeyDelete, rs);
+  auto r = handle_key(ui, 'y', rs);
+  ASSERT_TRUE(r.disconnect);
+  EXPECT_EQ(*r.disconnect, c_npub);
+  EXPECT_FALSE(ui.confirm);
+  // Esc deselects; Del without a selection asks nothing.
+  handle_key(ui, kKeyEsc, rs);
+  EXPECT_EQ(ui.selected[static_cast<int>(Tab::kPeers)], -1);
+  handle_key(ui, kKeyDelete, rs);
+  EXPECT_FALSE(ui.confirm);
+}
+
+TEST(FipstopRender, TransportsExpandToTheirLinks) {
+  Replies rs = fixture_replies();
+  UiState ui = on(Tab::kTransports);
+  EXPECT_EQ(selectable_rows(rs, ui), 2);
+  std::string s = text(render(rs, ui, 80, 24));
+  EXPECT_NE(s.find("Transports (2)  links: 2"), std::string::npos);
+  EXPECT_NE(s.find("> udp 0.0.0.0:2121"), std::string::npos);
+  handle_key(ui, kKeyDown, rs);
+  handle_key(ui, kKeyRight, rs);
+  EXPECT_EQ(selectable_rows(rs, ui), 3);
+  s = text(render(rs, ui, 80, 24));
+  EXPECT_NE(s.find("v udp 0.0.0.0:2121"), std::string::npos);
+  EXPECT_NE(s.find("out 198.51.100.7:2121"), std::string::npos);
+  EXPECT_NE(s.find("node-b"), std::string::npos);  // the link's peer, by address
+  handle_key(ui, 'e', rs);
+  EXPECT_EQ(selectable_rows(rs, ui), 4);
+  handle_key(ui, kKeyDown, rs);  // onto udp's link
+  handle_key(ui, kKeyLeft, rs);  // collapses udp, lands on its row
+  EXPECT_EQ(ui.selected[static_cast<int>(Tab::kTransports)], 0);
+  handle_key(ui, 'c', rs);
+  EXPECT_EQ(selectable_rows(rs, ui), 2);
+}
+
+TEST(FipstopRender, SessionsTreeFiltersRouting) {
+  Replies rs = fixture_replies();
+  std::string s = text(render(rs, on(Tab::kSessions), 200, 50));
+  EXPECT_NE(s.find("Sessions (2)"), std::string::npos);
+  EXPECT_NE(s.find("established"), std::string::npos);
+  EXPECT_NE(s.find("initiating"), std::string::npos);
+  EXPECT_NE(s.find("64.9ms"), std::string::npos);
+  std::string t = text(render(rs, on(Tab::kTree), 200, 50));
+  EXPECT_NE(t.find("parent node-b"), std::string::npos);
+  EXPECT_NE(t.find("Peers (2)"), std::string::npos);
+  std::string f = text(render(rs, on(Tab::kFilters), 200, 50));
+  EXPECT_NE(f.find("Peer Filters (2)"), std::string::npos);
+  EXPECT_NE(f.find("Debounce Suppressed: 21"), std::string::npos);
+  std::string r = text(render(rs, on(Tab::kRouting), 200, 50));
+  EXPECT_NE(r.find("lookup npub1j6hf...mx7x"), std::string::npos);
+  EXPECT_NE(r.find("retry  node-e"), std::string::npos);
+  EXPECT_NE(r.find("Req Forwarded:       22"), std::string::npos);
+}
+
+TEST(FipstopRender, PaneFocusAndScrollAreClamped) {
+  Replies rs = fixture_replies();
+  UiState ui = on(Tab::kTree);
+  handle_key(ui, 'f', rs);
+  handle_key(ui, 'f', rs);  // the Stats pane
+  handle_key(ui, kKeyEnd, rs);
+  auto lines = render(rs, ui, 80, 24);
+  expect_fits(lines, 80, 24);
+  std::string s = text(lines);
+  EXPECT_NE(s.find("> Stats  ["), std::string::npos);
+  EXPECT_NE(s.find("/15]"), std::string::npos);
+  EXPECT_NE(s.find("Flap Dampened"), std::string::npos);  // the last stat is visible
+  handle_key(ui, kKeyHome, rs);
+  EXPECT_NE(text(render(rs, ui, 80, 24)).find("[1-"), std::string::npos);
+}
+
+TEST(FipstopRender, RefusedAndUnreachableAreSaid) {
+  Replies rs = fixture_replies();
+  Reply refused;
+  refused.daemon_error = true;
+  refused.error = "unknown command: show_mmp";
+  rs["show_mmp"] = refused;
+  std::string s = text(render(rs, on(Tab::kPerformance), 80, 24));
+  EXPECT_NE(s.find("not available from this daemon: unknown command: show_mmp"), std::string::npos);
+  // The graphs tab: show_stats_peers refused, history refused.
+  rs["show_stats_peers"] = refused;
+  UiState g = on(Tab::kGraphs);
+  Reply hist = refused;
+  hist.error = "unknown command: show_stats_all_history";
+  rs[graphs_key(g, rs)] = hist;
+  EXPECT_NE(text(render(rs, g, 80, 24)).find("not available from this daemon: unknown command: show_stats_all_history"),
+            std::string::npos);
+  // Socket failure before any data: "daemon unreachable" and the status bar.
+  Replies none;
+  UiState ui = on(Tab::kPeers);
+  ui.connected = false;
+  ui.conn_error = "cannot connect to /x: No such file or directory (os error 2)\nIs the FIPS daemon running?";
+  Reply down;
+  down.error = ui.conn_error;
+  none["show_peers"] = down;
+  auto lines = render(none, ui, 80, 24);
+  expect_fits(lines, 80, 24);  // the newline in the error is not drawn
+  EXPECT_NE(text(lines).find("daemon unreachable: cannot connect"), std::string::npos);
+  EXPECT_NE(lines.back().text.find("Disconnected: daemon unreachable"), std::string::npos);
+  EXPECT_EQ(lines.back().style, Style::kAlert);
+}
+
+TEST(FipstopRender, PerformanceSortsByTheChosenColumn) {
+  Replies rs = fixture_replies();
+  rs["show_mmp"] = ok(json::parse(R"({"data":{"peers":[
+      {"display_name":"slow","link_layer":{"srtt_ms":90.0,"loss_rate":0.5,"lqi":3.0}},
+      {"display_name":"fast","link_layer":{"srtt_ms":5.0,"smoothed_loss":0.01,"goodput_bps":1.5e6}},
+      {"display_name":"bare"}],
+      "sessions":[{"display_name":"far","session_layer":{"srtt_ms":40.0,"sqi":2.0,"path_mtu":1203}}]},
+      "status":"ok"})"));
+  UiState ui = on(Tab::kPerformance);
+  std::string s = text(render(rs, ui, 120, 40));
+  EXPECT_LT(s.find("  bare"), s.find("  fast"));  // by name
+  EXPECT_LT(s.find("  fast"), s.find("  slow"));
+  EXPECT_NE(s.find("1.5Mbps"), std::string::npos);
+  EXPECT_NE(s.find("mtu 1203"), std::string::npos);
+  handle_key(ui, 's', rs);  // srtt ascending; absent last
+  s = text(render(rs, ui, 120, 40));
+  EXPECT_NE(s.find("srtt^"), std::string::npos);
+  EXPECT_LT(s.find("  fast"), s.find("  slow"));
+  EXPECT_LT(s.find("  slow"), s.find("  bare"));
+  handle_key(ui, 'S', rs);  // descending
+  s = text(render(rs, ui, 120, 40));
+  EXPECT_NE(s.find("srttv"), std::string::npos);
+  EXPECT_LT(s.find("  slow"), s.find("  fast"));
+  // The bare peer's cells say "-".
+  size_t bare = s.find("  bare");
+  EXPECT_NE(s.substr(bare, s.find('\n', bare) - bare).find("srtt -"), std::string::npos);
+}
+
+TEST(FipstopRender, GraphsDrawChartsAndRequestTheReferenceQueries) {
+  Replies rs = fixture_replies();
+  UiState ui = on(Tab::kGraphs);
+  auto q = queries_for(ui, rs);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[1].request, "{\"command\":\"show_stats_peers\"}\n");
+  EXPECT_EQ(q[2].request,
+            "{\"command\":\"show_stats_all_history\",\"params\":{\"granularity\":\"1s\",\"window\":\"10m\"}}\n");
+  rs[q[2].key] = ok(json::parse(R"({"data":{"series":[
+      {"metric":"peer_count","unit":"peers","values":[0,1,2,null,2,3]}]},"status":"ok"})"));
+  auto lines = render(rs, ui, 80, 24);
+  expect_fits(lines, 80, 24);
+  std::string s = text(lines);
+  EXPECT_NE(s.find("peer_count (peers)  min 0.00  max 3.00  last 3.00  n 5"), std::string::npos);
+  // The tallest column (3) is full at the top row; the null leaves a gap.
+  bool top_full = false;
+  for (const auto& l : lines)
+    if (l.text.rfind("3.00   |", 0) == 0) top_full = l.text.find('#') != std::string::npos;
+  EXPECT_TRUE(top_full) << s;
+  // Windows and modes change the query.
+  handle_key(ui, kKeyRight, rs);
+  EXPECT_NE(queries_for(ui, rs)[2].request.find("\"window\":\"1h\""), std::string::npos);
+  handle_key(ui, 'm', rs);
+  EXPECT_NE(queries_for(ui, rs)[2].request.find("show_stats_history_all_peers"), std::string::npos);
+  EXPECT_NE(queries_for(ui, rs)[2].request.find("\"metric\":\"srtt_ms\""), std::string::npos);
+  handle_key(ui, 'n', rs);
+  EXPECT_NE(queries_for(ui, rs)[2].request.find("\"metric\":\"loss_rate\""), std::string::npos);
+  handle_key(ui, 'm', rs);  // PeerByMetric without peers: no history query
+  EXPECT_EQ(queries_for(ui, rs).size(), 2u);
+  EXPECT_NE(text(render(rs, ui, 80, 24)).find("No peers with history"), std::string::npos);
+}
+
+TEST(FipstopRender, KeysCycleTabsHelpAndQuit) {
+  Replies rs;
+  UiState ui;
+  for (int i = 0; i < kTabCount; ++i) {
+    EXPECT_TRUE(handle_key(ui, kKeyTab, rs).refetch);
+  }
+  EXPECT_EQ(ui.tab, Tab::kNode);
+  handle_key(ui, kKeyBackTab, rs);
+  EXPECT_EQ(ui.tab, Tab::kGraphs);
+  handle_key(ui, kKeyBackTab, rs);
+  handle_key(ui, 'g', rs);
+  EXPECT_EQ(ui.tab, Tab::kGraphs);
+  handle_key(ui, '?', rs);
+  EXPECT_TRUE(ui.help);
+  std::string s = text(render(rs, ui, 80, 24));
+  EXPECT_NE(s.find("Help: Graphs"), std::string::npos);
+  EXPECT_NE(s.find("view mode"), std::string::npos);
+  handle_key(ui, kKeyTab, rs);  // modal
+  EXPECT_EQ(ui.tab, Tab::kGraphs);
+  handle_key(ui, kKeyEsc, rs);
+  EXPECT_FALSE(ui.help);
+  EXPECT_TRUE(handle_key(ui, 'q', rs).quit);
+  EXPECT_TRUE(handle_key(ui, kKeyCtrlC, rs).quit);
+  EXPECT_EQ(queries_for(UiState{}, rs).front().request, "{\"command\":\"show_status\"}\n");
+}
+
+TEST(FipstopRender, AbsentFieldsShowDashes) {
+  Replies rs;
+  rs["show_status"] = ok(json::parse(R"({"data":{},"status":"ok"})"));
+  rs["show_peers"] = ok(json::parse(R"({"data":{"peers":[{}]},"status":"ok"})"));
+  std::string node = text(render(rs, on(Tab::kNode), 120, 30));
+  EXPECT_NE(node.find("npub:      -"), std::string::npos);
+  EXPECT_NE(node.find("peers: -  sessions: -"), std::string::npos);
+  UiState ui = on(Tab::kPeers);
+  std::string s = text(render(rs, ui, 200, 30));
+  EXPECT_NE(s.find("Peers (1)"), std::string::npos);
+  // Every cell of the one row is "-".
+  for (const auto& l : render(rs, ui, 200, 30))
+    if (l.text.rfind(" -", 0) == 0) {
+      std::istringstream cells(l.text);
+      std::string cell;
+      int n = 0;
+      while (cells >> cell) {
+        EXPECT_EQ(cell, "-") << l.text;
+        ++n;
+      }
+      EXPECT_EQ(n, 12);
+    }
+  handle_key(ui, kKeyDown, rs);
+  handle_key(ui, kKeyDelete, rs);  // no npub: nothing to disconnect
+  EXPECT_FALSE(ui.confirm);
+}
+
+// Every reply replaced by values of the wrong type, at random depth: each tab
+// still draws a full screen (no throw, no crash).
+TEST(FipstopRender, MalformedRepliesNeverCrash) {
+  std::mt19937 rng(7);
+  const json junk[] = {nullptr, json::array(), json::object(), "x", -1, 1.5e308, true,
+                       json::array({1, "a", nullptr}), json::parse(R"({"peers":5})")};
+  auto mutate = [&](auto&& self, json& j, int depth) -> void {
+    if (j.is_object() || j.is_array()) {
+      for (auto& v : j) {
+        if (rng() % 4 == 0) v = junk[rng() % std::size(junk)];
+        else if (depth < 6) self(self, v, depth + 1);
+      }
+    }
+  };
+  Replies base = fixture_replies();
+  base["show_mmp"] = ok(json::parse(R"({"data":{"peers":[{"display_name":"p","link_layer":{"srtt_ms":1}}],"sessions":[]},"status":"ok"})"));
+  base["show_stats_peers"] = ok(json::parse(R"({"data":{"peers":[{"npub":"npub1x","display_name":"x"}]},"status":"ok"})"));
+  for (int round = 0; round < 300; ++round) {
+    Replies rs = base;
+    for (auto& [k, r] : rs) {
+      if (rng() % 5 == 0) r.data = junk[rng() % std::size(junk)];
+      else mutate(mutate, r.data, 0);
+    }
+    for (int t = 0; t < kTabCount; ++t) {
+      UiState ui = on(static_cast<Tab>(t));
+      ui.graphs_mode = static_cast<GraphsMode>(round % 3);
+      for (auto q : queries_for(ui, rs))
+        if (!rs.count(q.key)) rs[q.key] = ok(json::parse(R"({"data":{"series":[{"values":[1,"x",null]}],"peers":[{"values":7}]}})"));
+      for (int k : {kKeyDown, kKeyRight, kKeyEnter}) handle_key(ui, k, rs);
+      auto lines = render(rs, ui, 80, 24);
+      ASSERT_EQ(lines.size(), 24u);
+      ui.detail = false;
+      handle_key(ui, 'e', rs);
+      handle_key(ui, kKeyDelete, rs);
+      ASSERT_EQ(render(rs, ui, 200, 50).size(), 50u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fipstop

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# fipstop against a live three-node line A - B - C on loopback, driven through
+# tmux: every tab at 80x24 shows B's peers, counts and states; selection,
+# detail, help and the Del confirmation work; a resize to 200x50 shows the
+# wide columns; killing B shows "daemon unreachable" and restarting it
+# recovers without touching fipstop; q and Ctrl-C end it with the shell
+# prompt back (exit status 0). Skips when tmux is missing.
+source "$(dirname "$0")/lib.sh"
+FIPSTOP=${FIPSTOP:-$BIN/fipstop}
+command -v tmux >/dev/null || { echo "skip: tmux not installed (scripts/install-deps.sh)"; exit 0; }
+[ -x "$FIPSTOP" ] || fail "no fipstop binary at $FIPSTOP"
+
+TMUX_SOCK=$WORK/tmux.sock
+tm() { tmux -S "$TMUX_SOCK" "$@"; }
+trap 'tm kill-server 2>/dev/null || true; cleanup' EXIT INT TERM
+
+node a; node b; node c
+ua=$(free_port); ub=$(free_port); uc=$(free_port)
+mk() {  # mk NAME PORT [PEER PEERPORT]
+  {
+    echo "node: { identity: { persistent: true }, control: { socket_path: \"$WORK/$1/control.sock\" } }"
+    echo "transports: { udp: { bind_addr: \"127.0.0.1:$2\" } }"
+    echo "dns: { enabled: false }"
+    if [ $# -gt 2 ]; then
+      echo "peers:"
+      echo "  - npub: \"$(npub "$3")\""
+      echo "    addresses: [ { transport: udp, addr: \"127.0.0.1:$4\" } ]"
+    fi
+  } >"$WORK/$1/fips.yaml"
+}
+mk a "$ua" b "$ub"; mk b "$ub"; mk c "$uc" b "$ub"
+start b; start a; start c
+wait_until 10 has_peers b 2 || fail "B did not link to A and C"
+# A session A -> C (two hops) for the Sessions tab.
+ctl a ping -c 2 -i 0.2 "$(npub c)" >/dev/null 2>&1 || fail "ping A -> C failed"
+
+na=$(npub a); nb=$(npub b); nc=$(npub c)
+short() { echo "${1:0:12}"; }  # the Npub column shows npub1 + 7 chars, "...", the last 4
+
+# Each fipstop runs in a plain shell inside its own tmux session, so that after
+# it exits the pane shows the shell (and the exit status it printed).
+run_top() {  # run_top SESSION WIDTH HEIGHT NODE
+  tm new-session -d -s "$1" -x "$2" -y "$3" "env -i PATH=$PATH TERM=xterm-256color HOME=$WORK PS1='shell\$ ' bash --norc --noprofile"
+  tm send-keys -t "$1" "$FIPSTOP -s $WORK/$4/control.sock -r 0.5; echo FIPSTOP_EXIT=\$?" Enter
+}
+screen() { tm capture-pane -p -t "$1"; }
+shows() { screen "$1" | grep -qF -- "$2"; }
+expect() {  # expect SESSION TEXT WHAT: waits up to 10 s for TEXT on the screen
+  wait_until 10 shows "$1" "$2" || { screen "$1"; fail "$3: '$2' not on the screen"; }
+}
+absent() { ! shows "$1" "$2"; }
+key() { tm send-keys -t "$1" "${@:2}"; sleep 0.3; }
+goto_tab() {  # goto_tab SESSION LABEL: Tab until [LABEL] is the active tab
+  local i
+  for i in $(seq 1 10); do shows "$1" "[$2]" && return 0; key "$1" Tab; done
+  screen "$1"; fail "tab $2 not reached"
+}
+
+run_top s 80 24 b
+expect s "$nb" "Node tab shows B's npub"
+expect s "peers: 2  sessions: 0" "Node tab counts"
+expect s " Connected " "status bar"
+pass "Node tab at 80x24: B's npub, peer and session counts, Connected"
+[ "$(screen s | wc -l)" -le 24 ] || fail "more than 24 lines at 80x24"
+awk 'length($0) > 80 { exit 1 }' < <(screen s) || fail "a line wider than 80 columns"
+
+goto_tab s Peers
+expect s "Peers (2)" "Peers tab count"
+expect s "$(short "$na")" "Peers tab lists A"
+expect s "$(short "$nc")" "Peers tab lists C"
+key s Down
+key s Enter
+expect s "Peer Detail" "peer detail view"
+screen s | grep -qE "Npub: +($na|$nc)" || { screen s; fail "detail shows no full npub"; }
+key s Escape
+expect s "Peers (2)" "Esc closes the detail"
+pass "Peers tab: both neighbours, selection and detail with the full npub"
+
+# Del asks; n cancels; y disconnects (A redials B afterwards).
+key s Delete
+expect s "Disconnect peer" "Del opens the confirmation"
+key s n
+absent s "Disconnect peer" || fail "n did not cancel the confirmation"
+key s Delete
+expect s "Disconnect peer" "Del opens the confirmation again"
+key s y
+expect s "disconnected npub1" "disconnect result in the status bar"
+pass "Del on a peer asks, n cancels, y sends disconnect"
+wait_until 20 has_peers b 2 || fail "the disconnected peer did not come back"
+
+goto_tab s Transports
+expect s "Transports (1)" "Transports tab count"
+expect s "udp 127.0.0.1:$ub" "Transports tab shows B's UDP transport"
+key s Down
+key s Right
+expect s "127.0.0.1:$ua" "expanded transport lists the link to A"
+expect s "127.0.0.1:$uc" "expanded transport lists the link to C"
+pass "Transports tab: UDP transport, expanded to its two links"
+
+goto_tab s Sessions
+expect s "Sessions (0)" "B (transit) holds no session"
+goto_tab s Tree
+expect s "Tree State" "Tree tab"
+expect s "Peers (2)" "Tree tab peer count"
+key s f
+expect s "> Peers (2)" "f moves the pane focus"
+pass "Tree tab: state, two tree peers, pane focus"
+goto_tab s Filters
+expect s "Peer Filters (2)" "Filters tab"
+goto_tab s Performance
+wait_until 10 bash -c "tmux -S '$TMUX_SOCK' capture-pane -p -t s | grep -qE 'Link MMP|not available from this daemon'" \
+  || { screen s; fail "Performance tab shows neither MMP nor a clear error"; }
+goto_tab s Routing
+expect s "Lookups" "Routing tab"
+expect s "Coord Cache" "Routing tab tables"
+goto_tab s Graphs
+# A chart row starts with its y-axis label and '|'.
+wait_until 10 bash -c "tmux -S '$TMUX_SOCK' capture-pane -p -t s | grep -qE '^[0-9][0-9.k]* *[|]|not available from this daemon'" \
+  || { screen s; fail "Graphs tab shows neither a chart nor a clear error"; }
+key s m
+expect s "mode: MetricByPeer" "m cycles the Graphs mode"
+pass "Filters, Performance, Routing, Graphs tabs draw (Performance/Graphs: data or 'not available')"
+
+key s '?'
+expect s "Help: Graphs" "help overlay"
+key s Escape
+absent s "Help: Graphs" || fail "Esc did not close the help"
+pass "? opens and Esc closes the help overlay"
+
+# Resize to 200x50: the Peers table grows its right-hand columns.
+goto_tab s Peers
+absent s "Pkts Rx" || fail "Pkts Rx fits at 80 columns?"
+tm resize-window -t s -x 200 -y 50
+expect s "Pkts Rx" "the wide Peers table after a resize"
+[ "$(screen s | wc -l)" -eq 50 ] || fail "screen is not 50 lines after the resize"
+pass "resize to 200x50 redraws with the wide columns"
+
+# B dies: fipstop says so; B comes back: fipstop recovers by itself.
+kill -KILL "$(pid_of b)"
+expect s "daemon unreachable" "B killed"
+start b
+expect s " Connected " "B restarted"
+expect s "$(short "$na")" "peers back after the restart"
+pass "daemon killed -> 'daemon unreachable'; restarted -> Connected, peers shown again"
+
+key s q
+expect s "FIPSTOP_EXIT=0" "q exits with status 0"
+expect s 'shell$' "the shell prompt is back"
+absent s "[Peers]" || fail "the fipstop screen is still shown after q"
+pass "q exits cleanly and restores the terminal"
+
+# A second instance at 200x50 on A, for the Sessions tab, ended with Ctrl-C;
+# NO_COLOR set (monochrome).
+tm new-session -d -s t -x 200 -y 50 "env -i PATH=$PATH TERM=vt100 NO_COLOR=1 HOME=$WORK PS1='shell\$ ' bash --norc --noprofile"
+tm send-keys -t t "$FIPSTOP -s $WORK/a/control.sock -r 0.5; echo FIPSTOP_EXIT=\$?" Enter
+expect t "$na" "A's Node tab"
+goto_tab t Sessions
+expect t "Sessions (1)" "A's session count"
+expect t "$(short "$nc")" "A's session is with C"
+expect t "established" "A's session state"
+pass "Sessions tab at 200x50 (NO_COLOR, vt100): A's established session with C"
+key t C-c
+expect t "FIPSTOP_EXIT=0" "Ctrl-C exits with status 0"
+pass "Ctrl-C exits cleanly"
