@@ -254,6 +254,7 @@ int main(int argc, char** argv) {
         ui.updated_ago = std::chrono::duration<double>(now - last_ok).count();
         int h = 0, w = 0;
         getmaxyx(stdscr, h, w);
+        fipstop::settle(ui, replies, w, h);
         auto lines = fipstop::render(replies, ui, w, h);
         erase();
         for (size_t y = 0; y < lines.size(); ++y) {

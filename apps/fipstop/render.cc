@@ -250,6 +250,49 @@ void table_out(Out& o, const Table& t, int sel, int width, int rows_h, Style hea
 
 // -------------------------------------------------------------- Node tab
 
+// An ASCII sparkline of the last `n` numbers of an array (nulls blank).
+std::string sparkline(const json& values, size_t n) {
+  static const char kLevels[] = " .:-=+*#";
+  std::vector<std::optional<double>> v;
+  for (const auto& x : values) v.push_back(dbl(&x));
+  if (v.size() > n) v.erase(v.begin(), v.end() - static_cast<std::ptrdiff_t>(n));
+  double mx = 0;
+  for (auto& x : v)
+    if (x) mx = std::max(mx, *x);
+  std::string out;
+  for (auto& x : v)
+    out += !x ? ' ' : mx <= 0 ? '.' : kLevels[std::clamp(static_cast<int>(*x / mx * 7 + 0.5), 1, 7)];
+  return out;
+}
+
+// The "Listening on fips0" panel from show_listening_sockets.
+void listening_out(Out& o, const Reply* r) {
+  if (!r) return;
+  if (!r->ok) {
+    o.add(" Listening on fips0: " + std::string(r->daemon_error ? "not available from this daemon: "
+                                                                : "daemon unreachable: ") + r->error,
+          Style::kDim);
+    return;
+  }
+  const json* d = &r->data;
+  const json* fw = at(d, "firewall_active");
+  const bool active = !fw || !fw->is_boolean() || fw->get<bool>();
+  o.section(active ? "Listening on fips0"
+                   : "Listening on fips0  fips-firewall.service inactive - all listeners exposed");
+  const json& socks = arr(d, "sockets");
+  if (socks.empty()) return o.add("  no listeners reachable from fips0", Style::kDim);
+  for (const auto& sk : socks) {
+    const json* pid = at(sk, "pid");
+    std::string proc = pid ? (at(sk, "process") ? str(&sk, "process") : "?") + "(" + str(pid) + ")" : "?";
+    if (pid && flag(&sk, "wildcard_bind")) proc += " *";
+    const std::string f = at(sk, "filter") ? str(&sk, "filter") : "drop";
+    const char* state = f == "accept" || f == "no_firewall" ? "OPEN" : f == "drop" ? "filt"
+                        : f == "unknown" ? "filt?" : "?";
+    o.add("  " + fit(str(&sk, "proto"), 5) + " " + fit(str(&sk, "port"), 6) + " " + fit(proc, 24) +
+          " " + state);
+  }
+}
+
 void node_tab(Out& o, const json* s) {
   o.section("Runtime");
   o.add(" ver: " + str(s, "version") + "  pid: " + str(s, "pid") +
@@ -277,6 +320,13 @@ void node_tab(Out& o, const json* s) {
     for (auto it = tp->begin(); it != tp->end(); ++it)
       append(by_type, ", ", it.key() + " (" + str(&it.value()) + ")");
   o.add(" transports: " + (by_type.empty() ? std::string("-") : by_type));
+  // Sparklines, when the daemon keeps them (the reference's status.sparklines).
+  std::string sparks;
+  for (const char* k : {"mesh_size", "peer_count", "bytes_in", "bytes_out", "loss_rate"}) {
+    const json& v = arr(at(s, "sparklines"), k);
+    if (!v.empty()) append(sparks, "  ", std::string(k) + " [" + sparkline(v, 12) + "]");
+  }
+  if (!sparks.empty()) o.add(" " + sparks);
   o.section("Traffic");
   const json* f = at(s, "forwarding");
   auto pk = [&](const char* what) {
@@ -478,28 +528,7 @@ struct Pane {
 };
 
 // Stacked panes sharing the height; the focused one's title is highlighted.
-void panes_out(Out& o, const std::vector<Pane>& panes, const UiState& ui, int h) {
-  const int n = static_cast<int>(panes.size());
-  const int t = static_cast<int>(ui.tab);
-  int left = h;
-  for (int i = 0; i < n; ++i) {
-    int ph = i + 1 == n ? left : h / n;
-    left -= ph;
-    const Pane& p = panes[static_cast<size_t>(i)];
-    int body = std::max(0, ph - 1);
-    int total = static_cast<int>(p.lines.size());
-    int scroll = std::clamp(ui.scroll[static_cast<size_t>(t)][static_cast<size_t>(i)], 0,
-                            std::max(0, total - body));
-    std::string more = total > body ? "  [" + std::to_string(scroll + 1) + "-" +
-                                          std::to_string(std::min(total, scroll + body)) + "/" +
-                                          std::to_string(total) + "]"
-                                    : "";
-    bool focused = ui.focus[static_cast<size_t>(t)] % n == i;
-    o.add((focused ? "> " : "  ") + p.title + more, focused ? Style::kTitle : Style::kHeader);
-    for (int k = 0; k < body; ++k)
-      o.add(scroll + k < total ? p.lines[static_cast<size_t>(scroll + k)] : "");
-  }
-}
+void panes_out(Out& o, const std::vector<Pane>& panes, const UiState& ui, int h);
 
 std::string kvs(const std::string& k, const std::string& v, int w = 20) {
   return " " + fit(k + ":", w) + " " + v;
@@ -636,6 +665,7 @@ std::vector<Pane> mmp_panes(const json* d, const UiState& ui) {
     const char* fallback;
     int prec;
     const char* suffix;
+    const char* trend = nullptr;  // "rising" / "falling" -> '^' / 'v' after the value
   };
   auto build = [&](const char* list, const char* layer, const std::vector<Metric>& ms,
                    SortState sort, const char* title) {
@@ -673,7 +703,11 @@ std::vector<Pane> mmp_panes(const json* d, const UiState& ui) {
         std::string cell = std::string(m.key) == "goodput_bps" ? throughput(v)
                            : std::string(m.key) == "path_mtu"  ? str(v)
                                                                : fnum(v, m.prec, m.suffix);
-        line.append(" ").append(m.label).append(" ").append(fit(cell, 9));
+        if (m.trend) {
+          const std::string tr = str(l, m.trend);
+          cell += tr == "rising" ? "^" : tr == "falling" ? "v" : "";
+        }
+        line.append(" ").append(m.label).append(" ").append(fit(cell, 10));
       }
       p.lines.push_back(line);
     }
@@ -681,11 +715,11 @@ std::vector<Pane> mmp_panes(const json* d, const UiState& ui) {
     return p;
   };
   return {build("peers", "link_layer",
-                {{"srtt", "srtt_ms", nullptr, 1, "ms"},
-                 {"loss", "smoothed_loss", "loss_rate", 4, ""},
+                {{"srtt", "srtt_ms", nullptr, 1, "ms", "rtt_trend"},
+                 {"loss", "smoothed_loss", "loss_rate", 4, "", "loss_trend"},
                  {"etx", "smoothed_etx", "etx", 2, ""},
                  {"lqi", "lqi", nullptr, 2, ""},
-                 {"gp", "goodput_bps", nullptr, 0, ""}},
+                 {"gp", "goodput_bps", nullptr, 0, "", "goodput_trend"}},
                 ui.mmp_link, "Link MMP"),
           build("sessions", "session_layer",
                 {{"srtt", "srtt_ms", nullptr, 1, "ms"},
@@ -694,6 +728,49 @@ std::vector<Pane> mmp_panes(const json* d, const UiState& ui) {
                  {"sqi", "sqi", nullptr, 2, ""},
                  {"mtu", "path_mtu", nullptr, 0, ""}},
                 ui.mmp_session, "Session MMP")};
+}
+
+// The stacked panes of a pane tab (Tree, Filters, Routing, Performance).
+std::vector<Pane> panes_for(const Replies& rs, const UiState& ui) {
+  switch (ui.tab) {
+    case Tab::kTree: return tree_panes(data(rs, "show_tree"));
+    case Tab::kFilters: return filter_panes(data(rs, "show_bloom"));
+    case Tab::kRouting: return routing_panes(data(rs, "show_routing"), data(rs, "show_cache"));
+    case Tab::kPerformance: return mmp_panes(data(rs, "show_mmp"), ui);
+    default: return {};
+  }
+}
+
+// Body heights of the stacked panes in `h` lines (one title line each).
+std::vector<int> pane_bodies(int n, int h) {
+  std::vector<int> v;
+  int left = h;
+  for (int i = 0; i < n; ++i) {
+    int ph = i + 1 == n ? left : h / n;
+    left -= ph;
+    v.push_back(std::max(0, ph - 1));
+  }
+  return v;
+}
+
+void panes_out(Out& o, const std::vector<Pane>& panes, const UiState& ui, int h) {
+  const int n = static_cast<int>(panes.size());
+  const size_t t = static_cast<size_t>(ui.tab);
+  const auto bodies = pane_bodies(n, h);
+  for (int i = 0; i < n; ++i) {
+    const Pane& p = panes[static_cast<size_t>(i)];
+    const int body = bodies[static_cast<size_t>(i)];
+    const int total = static_cast<int>(p.lines.size());
+    const int scroll = std::clamp(ui.scroll[t][static_cast<size_t>(i)], 0, std::max(0, total - body));
+    std::string more = total > body ? "  [" + std::to_string(scroll + 1) + "-" +
+                                          std::to_string(std::min(total, scroll + body)) + "/" +
+                                          std::to_string(total) + "]"
+                                    : "";
+    const bool focused = ui.focus[t] % n == i;
+    o.add((focused ? "> " : "  ") + p.title + more, focused ? Style::kTitle : Style::kHeader);
+    for (int k = 0; k < body; ++k)
+      o.add(scroll + k < total ? p.lines[static_cast<size_t>(scroll + k)] : "");
+  }
 }
 
 // ------------------------------------------------------------------ Graphs
@@ -940,7 +1017,7 @@ std::vector<Query> queries_for(const UiState& ui, const Replies& rs) {
   std::vector<Query> q{{"show_status", request("show_status")}};
   auto add = [&](const char* c) { q.push_back({c, request(c)}); };
   switch (ui.tab) {
-    case Tab::kNode: break;
+    case Tab::kNode: add("show_listening_sockets"); break;
     case Tab::kPeers: add("show_peers"); break;
     case Tab::kTransports: add("show_transports"); add("show_links"); add("show_peers"); break;
     case Tab::kSessions: add("show_sessions"); break;
@@ -1076,6 +1153,24 @@ KeyResult handle_key(UiState& ui, int key, const Replies& rs) {
   return r;
 }
 
+void settle(UiState& ui, const Replies& rs, int /*width*/, int height) {
+  const size_t t = static_cast<size_t>(ui.tab);
+  const int rows = selectable_rows(rs, ui);
+  if (rows == 0) {
+    ui.selected[t] = -1;
+    ui.detail = false;
+  } else {
+    ui.selected[t] = std::min(ui.selected[t], rows - 1);
+  }
+  if (ui.confirm && ui.tab != Tab::kPeers) ui.confirm.reset();
+  auto panes = panes_for(rs, ui);
+  if (panes.empty()) return;
+  const auto bodies = pane_bodies(static_cast<int>(panes.size()), std::max(0, height - 3));
+  for (size_t i = 0; i < panes.size(); ++i)
+    ui.scroll[t][i] = std::clamp(ui.scroll[t][i], 0,
+                                 std::max(0, static_cast<int>(panes[i].lines.size()) - bodies[i]));
+}
+
 std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, int height) {
   std::vector<ScreenLine> screen;
   if (width <= 0 || height <= 0) return screen;
@@ -1103,7 +1198,8 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
     // The tab's own command (the first after show_status) decides whether
     // there is anything to draw.
     auto qs = queries_for(ui, rs);
-    const Reply* main_reply = reply(rs, qs.size() > 1 ? qs[1].key : qs[0].key);
+    const std::string main_key = ui.tab == Tab::kNode || qs.size() < 2 ? qs[0].key : qs[1].key;
+    const Reply* main_reply = reply(rs, main_key);
     if (ui.tab == Tab::kGraphs) main_reply = reply(rs, "show_stats_peers");
     if (!main_reply && ui.tab != Tab::kGraphs) {
       o.add(ui.connected || ui.conn_error.empty() ? "  Waiting for data..."
@@ -1115,16 +1211,19 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
       o.add("  daemon unreachable: " + main_reply->error, Style::kAlert);
       o.add("  retrying every " + num(ui.refresh_secs, 1) + " s", Style::kDim);
     } else {
-      const json* d = data(rs, qs.size() > 1 ? qs[1].key : qs[0].key);
+      const json* d = data(rs, main_key);
       switch (ui.tab) {
-        case Tab::kNode: node_tab(o, d); break;
+        case Tab::kNode:
+          node_tab(o, d);
+          listening_out(o, reply(rs, "show_listening_sockets"));
+          break;
         case Tab::kPeers: peers_tab(o, rs, ui, width, content_h); break;
         case Tab::kTransports: transports_tab(o, rs, ui, width, content_h); break;
         case Tab::kSessions: sessions_tab(o, rs, ui, width, content_h); break;
-        case Tab::kTree: panes_out(o, tree_panes(d), ui, content_h); break;
-        case Tab::kFilters: panes_out(o, filter_panes(d), ui, content_h); break;
-        case Tab::kRouting: panes_out(o, routing_panes(d, data(rs, "show_cache")), ui, content_h); break;
-        case Tab::kPerformance: panes_out(o, mmp_panes(d, ui), ui, content_h); break;
+        case Tab::kTree:
+        case Tab::kFilters:
+        case Tab::kRouting:
+        case Tab::kPerformance: panes_out(o, panes_for(rs, ui), ui, content_h); break;
         case Tab::kGraphs: graphs_tab(o, rs, ui, width, content_h); break;
       }
     }

@@ -101,6 +101,10 @@ struct ScreenLine {
   Style style = Style::kNormal;
 };
 std::vector<ScreenLine> render(const Replies& replies, const UiState& ui, int width, int height);
+// Pulls the state back inside what the replies and the screen allow: the
+// selection within the rows, pane scroll offsets within their content (so
+// Up after End moves at once). The shell calls it before each render().
+void settle(UiState& ui, const Replies& replies, int width, int height);
 
 // Helpers the tests and the shell share.
 int display_width(const std::string& s);                  // code points (no wide-char handling)

@@ -104,6 +104,33 @@ TEST(FipstopRender, EveryTabDrawsTheReferenceSnapshotsWithinTheScreen) {
   EXPECT_NE(graphs.find("mesh_size (nodes)  min -  max -  last -  n 0"), std::string::npos);
 }
 
+TEST(FipstopRender, NodeTabListeningPanelAndSparklines) {
+  Replies rs = fixture_replies();
+  rs["show_status"].data["sparklines"] = {{"mesh_size", {1, 2, 3, nullptr, 6}}, {"peer_count", json::array()}};
+  rs["show_listening_sockets"] = ok(json::parse(R"({"data":{"firewall_active":false,"sockets":[
+      {"proto":"tcp","port":22,"pid":41,"process":"sshd","wildcard_bind":true,"filter":"no_firewall"},
+      {"proto":"udp","port":53,"filter":"drop"}]},"status":"ok"})"));
+  UiState ui = on(Tab::kNode);
+  EXPECT_EQ(queries_for(ui, rs)[1].request, "{\"command\":\"show_listening_sockets\"}\n");
+  auto lines = render(rs, ui, 120, 40);
+  expect_fits(lines, 120, 40);
+  std::string s = text(lines);
+  EXPECT_NE(s.find("mesh_size [.:= #]"), std::string::npos) << s;
+  EXPECT_EQ(s.find("peer_count ["), std::string::npos);  // empty: not drawn
+  EXPECT_NE(s.find("fips-firewall.service inactive"), std::string::npos);
+  EXPECT_NE(s.find("sshd(41) *"), std::string::npos);
+  EXPECT_NE(s.find("OPEN"), std::string::npos);
+  EXPECT_NE(s.find("filt"), std::string::npos);
+  // A daemon without the query says so in one line; the Node tab still draws.
+  Reply refused;
+  refused.daemon_error = true;
+  refused.error = "unknown command: show_listening_sockets";
+  rs["show_listening_sockets"] = refused;
+  s = text(render(rs, ui, 120, 40));
+  EXPECT_NE(s.find("Listening on fips0: not available from this daemon: unknown command"), std::string::npos);
+  EXPECT_NE(s.find("peers: 2"), std::string::npos);
+}
+
 TEST(FipstopRender, PeersTabShowsRolesNpubsAndFitsTheWidth) {
   Replies rs = fixture_replies();
   UiState ui = on(Tab::kPeers);
@@ -223,8 +250,20 @@ TEST(FipstopRender, PaneFocusAndScrollAreClamped) {
   EXPECT_NE(s.find("> Stats  ["), std::string::npos);
   EXPECT_NE(s.find("/15]"), std::string::npos);
   EXPECT_NE(s.find("Flap Dampened"), std::string::npos);  // the last stat is visible
+  // settle() pulls End's offset back to the last page, so Up moves at once.
+  settle(ui, rs, 80, 24);
+  const int bottom = ui.scroll[static_cast<int>(Tab::kTree)][2];
+  EXPECT_GT(bottom, 0);
+  EXPECT_LT(bottom, 15);
+  handle_key(ui, kKeyUp, rs);
+  EXPECT_EQ(ui.scroll[static_cast<int>(Tab::kTree)][2], bottom - 1);
   handle_key(ui, kKeyHome, rs);
   EXPECT_NE(text(render(rs, ui, 80, 24)).find("[1-"), std::string::npos);
+  // A selection past the rows (peers went away) is pulled back.
+  UiState p = on(Tab::kPeers);
+  p.selected[static_cast<int>(Tab::kPeers)] = 7;
+  settle(p, rs, 80, 24);
+  EXPECT_EQ(p.selected[static_cast<int>(Tab::kPeers)], 1);
 }
 
 TEST(FipstopRender, RefusedAndUnreachableAreSaid) {
@@ -262,7 +301,7 @@ TEST(FipstopRender, PerformanceSortsByTheChosenColumn) {
   Replies rs = fixture_replies();
   rs["show_mmp"] = ok(json::parse(R"({"data":{"peers":[
       {"display_name":"slow","link_layer":{"srtt_ms":90.0,"loss_rate":0.5,"lqi":3.0}},
-      {"display_name":"fast","link_layer":{"srtt_ms":5.0,"smoothed_loss":0.01,"goodput_bps":1.5e6}},
+      {"display_name":"fast","link_layer":{"srtt_ms":5.0,"smoothed_loss":0.01,"goodput_bps":1.5e6,"rtt_trend":"rising","goodput_trend":"falling"}},
       {"display_name":"bare"}],
       "sessions":[{"display_name":"far","session_layer":{"srtt_ms":40.0,"sqi":2.0,"path_mtu":1203}}]},
       "status":"ok"})"));
@@ -270,7 +309,8 @@ TEST(FipstopRender, PerformanceSortsByTheChosenColumn) {
   std::string s = text(render(rs, ui, 120, 40));
   EXPECT_LT(s.find("  bare"), s.find("  fast"));  // by name
   EXPECT_LT(s.find("  fast"), s.find("  slow"));
-  EXPECT_NE(s.find("1.5Mbps"), std::string::npos);
+  EXPECT_NE(s.find("1.5Mbpsv"), std::string::npos);  // falling goodput
+  EXPECT_NE(s.find("srtt 5.0ms^"), std::string::npos);  // rising RTT
   EXPECT_NE(s.find("mtu 1203"), std::string::npos);
   handle_key(ui, 's', rs);  // srtt ascending; absent last
   s = text(render(rs, ui, 120, 40));
