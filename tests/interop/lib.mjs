@@ -275,10 +275,12 @@ export class Harness {
     this.daemons = [];
     this.tsNodes = [];
     // Should the test process end without close() (an uncaught error, the
-    // runner's timeout), no daemon outlives it.
+    // runner's timeout, a signal), no daemon outlives it and no scratch dir stays.
     process.once("exit", () => {
       for (const d of this.daemons) if (d.proc && d.proc.exitCode === null) d.proc.kill("SIGKILL");
+      if (process.env.KEEP_WORK !== "1") rmSync(this.work, { recursive: true, force: true });
     });
+    for (const sig of ["SIGTERM", "SIGINT"]) process.once(sig, () => process.exit(1));
   }
 
   /**
