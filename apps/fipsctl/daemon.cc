@@ -217,7 +217,7 @@ int cmd_lookup(const std::string& socket_path, const Args& args) {
 }
 
 // fipsctl ping: echo requests over an FSP session, one control request each
-// (the daemon answers when the reply arrives or after 4.5 s).
+// (the daemon answers when the reply arrives or after 3.5 s).
 int cmd_ping(const std::string& socket_path, const Args& args) {
   static const char* kUsage = "fipsctl ping [-c COUNT] [-i SECONDS] <PEER>";
   static const char* kHelp =

@@ -260,6 +260,11 @@ json transport_json(const TransportSnapshot& t) {
     stats["pool_outbound"] = t.pool_outbound;
   } else {
     stats["kernel_drops"] = t.kernel_drops;
+    // Ours: datagrams dropped because they were larger than the receive
+    // buffer (the transport MTU plus headroom), which no other counter
+    // shows. Only when there were any, so the reply keeps the reference's
+    // shape otherwise.
+    if (s.truncated) stats["truncated"] = s.truncated;
   }
   json j{{"transport_id", t.transport_id},
          {"type", t.type},

@@ -157,6 +157,19 @@ TEST(ControlQueries, ShowConnectionsGolden) {
   EXPECT_FALSE(connection_json(inbound).contains("expected_peer"));
 }
 
+// Datagrams too large for the receive buffer are counted in show_transports
+// (ours, present only when non-zero so the reference's shape is kept).
+TEST(ControlQueries, ShowTransportsCountsTruncatedDatagramsWhenThereAreAny) {
+  TransportSnapshot udp;
+  udp.transport_id = 1;
+  udp.type = "udp";
+  udp.mtu = 1280;
+  auto stats = [&] { return show_transports_data({udp})["transports"][0]["stats"]; };
+  EXPECT_FALSE(stats().contains("truncated"));
+  udp.stats.truncated = 3;
+  EXPECT_EQ(stats().at("truncated"), 3);
+}
+
 TEST(ControlQueries, ShowTransportsGolden) {
   TransportSnapshot udp;
   udp.transport_id = 1;
