@@ -20,9 +20,6 @@ class Collector {
   }
 };
 
-constexpr const char* kNoMmp =
-    "MMP (metrics reports, link cost from SRTT/ETX) is not implemented; received reports are "
-    "counted and ignored";
 constexpr const char* kNoNostr = "Nostr rendezvous (adverts, NAT traversal) is not implemented";
 
 void node_keys(Collector& c, const NodeConfig& n) {
@@ -30,7 +27,7 @@ void node_keys(Collector& c, const NodeConfig& n) {
   c.changed(n.tick_interval_secs, d.tick_interval_secs, "node.tick_interval_secs",
             "the maintenance tick is fixed at 1 s");
   c.changed(n.base_rtt_ms, d.base_rtt_ms, "node.base_rtt_ms",
-            "no RTT-scaled timers are implemented (MMP is not implemented)");
+            "no RTT-scaled timers are implemented (link MMP measures SRTT, nothing scales by it)");
   c.changed(n.drain_timeout_secs, d.drain_timeout_secs, "node.drain_timeout_secs",
             "shutdown sends Disconnect at once and does not drain");
   c.changed(n.limits.max_pending_inbound, d.limits.max_pending_inbound,
@@ -39,9 +36,7 @@ void node_keys(Collector& c, const NodeConfig& n) {
   c.changed(n.retry.max_retries, d.retry.max_retries, "node.retry.max_retries",
             "configured peers are redialled with backoff until they connect (the reference "
             "gives up after max_retries failed first attempts)");
-  c.changed(n.mmp.mode, d.mmp.mode, "node.mmp.mode", kNoMmp);
-  c.changed(n.mmp.log_interval_secs, d.mmp.log_interval_secs, "node.mmp.log_interval_secs", kNoMmp);
-  c.changed(n.mmp.owd_window_size, d.mmp.owd_window_size, "node.mmp.owd_window_size", kNoMmp);
+  // node.mmp.* (mode, log_interval_secs, owd_window_size) drive link MMP.
   c.changed(n.session_mmp.mode, d.session_mmp.mode, "node.session_mmp.mode",
             "session MMP is not implemented (show_sessions only echoes the mode)");
   c.changed(n.session_mmp.log_interval_secs, d.session_mmp.log_interval_secs,
@@ -51,9 +46,9 @@ void node_keys(Collector& c, const NodeConfig& n) {
   c.changed(n.ecn.enabled, d.ecn.enabled, "node.ecn.enabled",
             "ECN cannot be turned off: received CE marks are always relayed and delivered");
   c.changed(n.ecn.loss_threshold, d.ecn.loss_threshold, "node.ecn.loss_threshold",
-            "this node never sets CE from its own congestion (needs link MMP)");
+            "this node never sets CE from its own congestion (link MMP loss/ETX are measured, not acted on)");
   c.changed(n.ecn.etx_threshold, d.ecn.etx_threshold, "node.ecn.etx_threshold",
-            "this node never sets CE from its own congestion (needs link MMP)");
+            "this node never sets CE from its own congestion (link MMP loss/ETX are measured, not acted on)");
   c.changed(n.buffers.packet_channel, d.buffers.packet_channel, "node.buffers.packet_channel",
             "single-threaded event loop: there are no channels to size");
   c.changed(n.buffers.tun_channel, d.buffers.tun_channel, "node.buffers.tun_channel",

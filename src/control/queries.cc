@@ -159,6 +159,58 @@ json link_mmp_json(const MmpSnapshot& m) {
   return j;
 }
 
+json show_mmp_data(const std::vector<PeerSnapshot>& peers,
+                   const std::vector<MmpSessionRow>& sessions) {
+  json pa = json::array();
+  for (const PeerSnapshot& p : peers) {
+    if (!p.mmp) continue;
+    const MmpSnapshot& m = *p.mmp;
+    json l = json::object();
+    l["loss_rate"] = 1.0 - m.delivery_ratio_forward;
+    l["etx"] = m.etx;
+    l["goodput_bps"] = m.goodput_bps;
+    l["spin_bit_role"] = m.spin_bit_role;
+    if (m.smoothed_loss) l["smoothed_loss"] = *m.smoothed_loss;
+    if (m.smoothed_etx) l["smoothed_etx"] = *m.smoothed_etx;
+    if (m.srtt_ms) {
+      l["srtt_ms"] = *m.srtt_ms;
+      if (m.smoothed_etx) l["lqi"] = *m.smoothed_etx * (1.0 + *m.srtt_ms / 100.0);
+    }
+    if (m.rtt_trend) l["rtt_trend"] = *m.rtt_trend;
+    if (m.loss_trend) l["loss_trend"] = *m.loss_trend;
+    if (m.goodput_trend) l["goodput_trend"] = *m.goodput_trend;
+    if (m.jitter_trend) l["jitter_trend"] = *m.jitter_trend;
+    l["delivery_ratio_forward"] = m.delivery_ratio_forward;
+    l["delivery_ratio_reverse"] = m.delivery_ratio_reverse;
+    l["ecn_ce_count"] = m.ecn_ce_count;
+    pa.push_back(json{{"peer", p.node_addr},
+                      {"display_name", p.display_name},
+                      {"mode", m.mode},
+                      {"link_layer", std::move(l)}});
+  }
+  json sa = json::array();
+  for (const MmpSessionRow& s : sessions) {
+    const MmpSnapshot& m = s.mmp;
+    json l = json::object();
+    l["loss_rate"] = 1.0 - m.delivery_ratio_forward;
+    l["etx"] = m.etx;
+    l["path_mtu"] = s.path_mtu;
+    if (m.smoothed_loss) l["smoothed_loss"] = *m.smoothed_loss;
+    if (m.smoothed_etx) l["smoothed_etx"] = *m.smoothed_etx;
+    if (m.srtt_ms) {
+      l["srtt_ms"] = *m.srtt_ms;
+      if (m.smoothed_etx) l["sqi"] = *m.smoothed_etx * (1.0 + *m.srtt_ms / 100.0);
+    }
+    if (m.rtt_trend) l["rtt_trend"] = *m.rtt_trend;
+    if (m.loss_trend) l["loss_trend"] = *m.loss_trend;
+    sa.push_back(json{{"remote", s.remote},
+                      {"display_name", s.display_name},
+                      {"mode", m.mode},
+                      {"session_layer", std::move(l)}});
+  }
+  return json{{"peers", std::move(pa)}, {"sessions", std::move(sa)}};
+}
+
 json peer_json(const PeerSnapshot& p) {
   json j = json::object();
   j["node_addr"] = p.node_addr;

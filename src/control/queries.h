@@ -50,6 +50,21 @@ nlohmann::json show_peers_data(const std::vector<PeerSnapshot>& peers);
 // smoothed_etx * (1 + srtt_ms/100) when both are known.
 nlohmann::json link_mmp_json(const MmpSnapshot& m);
 
+// show_mmp (reference control/queries.rs show_mmp): peers[] with peer (node
+// addr hex), display_name, mode and a link_layer block (loss, etx, goodput,
+// spin-bit role, delivery ratios, ECN CE count; smoothed values, srtt_ms,
+// lqi and trend labels once measured); sessions[] with remote,
+// display_name, mode and a session_layer block (loss_rate, etx, path_mtu;
+// srtt/smoothed/trends once measured). Rows without an mmp block are left out.
+struct MmpSessionRow {
+  std::string remote;  // node_addr hex
+  std::string display_name;
+  MmpSnapshot mmp;
+  uint16_t path_mtu = 0xFFFF;
+};
+nlohmann::json show_mmp_data(const std::vector<PeerSnapshot>& peers,
+                             const std::vector<MmpSessionRow>& sessions);
+
 nlohmann::json link_json(const LinkSnapshot& l);
 nlohmann::json show_links_data(const std::vector<LinkSnapshot>& links);
 

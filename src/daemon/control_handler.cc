@@ -68,6 +68,7 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "lookup") return lookup(req.params_ptr(), ticket);
   if (c == "ping") return ping(req.params_ptr(), ticket);
   if (c == "show_sessions") return show_sessions(now);
+  if (c == "show_mmp") return show_mmp(now);
   if (c == "show_stats_list") return ControlReply(show_stats_list_data());
   if (c == "show_stats_peers") return ControlReply(show_stats_peers_data());
   return ControlReply(Err{unknown_command_message(c)});
@@ -294,6 +295,25 @@ ControlReply DaemonControl::show_sessions(uint64_t now) {
   const auto& sm = d_.sessions().sessions();
   return ControlReply(show_sessions_data(
       session_rows(sm.snapshot(now, unix_ms()), name_of, sm.params().mmp_mode)));
+}
+
+ControlReply DaemonControl::show_mmp(uint64_t now) {
+  Node& node = d_.node();
+  const DisplayNames names = display_names(node, d_.host_names());
+  auto name_of = [&](const NodeAddr& a) {
+    auto it = names.find(a);
+    return it != names.end() ? it->second : a.hex();
+  };
+  auto peers = node.link().peer_snapshots(now);
+  for (PeerSnapshot& p : peers)
+    if (auto id = PeerIdentity::from_npub(p.npub)) p.display_name = name_of(id->node_addr());
+  // Sessions: established ones carry an mmp block (session MMP is not
+  // measured yet, so it holds the reference's initial values).
+  std::vector<MmpSessionRow> sessions;
+  const auto& sm = d_.sessions().sessions();
+  for (const SessionRow& r : session_rows(sm.snapshot(now, unix_ms()), name_of, sm.params().mmp_mode))
+    if (r.mmp) sessions.push_back(MmpSessionRow{r.remote_addr, r.display_name, *r.mmp, r.path_mtu});
+  return ControlReply(show_mmp_data(peers, sessions));
 }
 
 void DaemonControl::expire(uint64_t now) {

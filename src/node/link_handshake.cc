@@ -377,6 +377,8 @@ Peer& LinkLayer::promote_session(const PeerIdentity& id, bool outbound, Transpor
   p->session_established_ms = now;
   p->rekey_jitter_ms = new_jitter();
   p->authenticated_wall_ms = p->last_seen_wall_ms = io_.wall_ms();
+  // The spin-bit initiator is the side that dialled (reference active.rs).
+  p->mmp.emplace(cfg_.mmp_mode, outbound, cfg_.mmp_owd_window, cfg_.mmp_log_interval_ms);
   Peer* raw = p.get();
   peers_[id.node_addr()] = std::move(p);
   register_index(tid, our_index, raw);
@@ -401,6 +403,7 @@ void LinkLayer::cutover(Peer& p, uint64_t now) {
   p.session_established_ms = now;
   p.last_recv_ms = 0;
   p.rekey_jitter_ms = new_jitter();
+  if (p.mmp) p.mmp->on_rekey(now);  // counters restart with the new session
   ++counters_.rekeys_completed;
   LOG_DEBUG("peer %s: rekey cutover (K=%d)", display_name(p.id.node_addr()).c_str(), p.k_bit);
 }

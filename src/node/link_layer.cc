@@ -139,14 +139,14 @@ void LinkLayer::on_established(TransportId tid, const TransportAddr& from, Packe
   // proves the handshake that made them was its own.
   if (is_pending && p.pending->restart_epoch) {
     Peer& np = replace_restarted(p, tid, from, now);
-    return deliver(np, tid, from, std::move(pkt), ct_len - kAeadTagSize, now);
+    return deliver(np, tid, from, std::move(pkt), ct_len - kAeadTagSize, h->counter, now);
   }
   if (is_pending) cutover(p, now);  // the peer switched keys first
-  deliver(p, tid, from, std::move(pkt), ct_len - kAeadTagSize, now);
+  deliver(p, tid, from, std::move(pkt), ct_len - kAeadTagSize, h->counter, now);
 }
 
 void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, PacketBuf&& pkt,
-                        size_t plain_len, uint64_t now) {
+                        size_t plain_len, uint64_t counter, uint64_t now) {
   p.consecutive_decrypt_failures = 0;
   if (plain_len < fmp::kInnerHeaderSize) return counters_.drop(LinkDrop::kShortPlaintext);
   if (p.tid != tid || !(p.addr == from)) {  // roaming: the address follows the crypto
@@ -162,7 +162,11 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
   ++counters_.frames_in;
   counters_.bytes_in += pkt.size();
 
-  const bool ce = (pkt.data()[1] & fmp::kFlagCE) != 0;  // outer header byte 1: flags
+  const uint8_t flags = pkt.data()[1];  // outer header byte 1
+  const bool ce = (flags & fmp::kFlagCE) != 0;
+  if (p.mmp)  // every authenticated frame, whatever it carries (reference encrypted.rs)
+    p.mmp->on_recv(counter, load_u32le(pkt.data() + fmp::kEstablishedHeaderSize), pkt.size(), ce,
+                   (flags & fmp::kFlagSP) != 0, now);
   // Strip outer header + inner timestamp; trim the tag: the message starts at msg_type.
   pkt.pull_front(fmp::kEstablishedHeaderSize + 4);
   pkt.trim_back(kAeadTagSize);
@@ -177,6 +181,22 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
       LOG_INFO("peer %s disconnected (%s)", display_name(p.id.node_addr()).c_str(),
                fmp::disconnect_reason_name(d->reason));
       remove_peer(p.id.node_addr(), now, true);
+      return;
+    }
+    case fmp::LinkMsgType::kSenderReport: {  // informational, as in the reference
+      auto r = mmp::decode_link_sender_report(pkt.span());
+      if (!r) return counters_.drop(LinkDrop::kMalformedMessage);
+      ++counters_.mmp_sender_reports_received;
+      if (p.mmp) p.mmp->on_sender_report(*r);
+      return;
+    }
+    case fmp::LinkMsgType::kReceiverReport: {
+      auto r = mmp::decode_link_receiver_report(pkt.span());
+      if (!r) return counters_.drop(LinkDrop::kMalformedMessage);
+      ++counters_.mmp_receiver_reports_received;
+      // Our timestamp now, on the clock we stamp frames with (the session's).
+      if (p.mmp && p.current)
+        (void)p.mmp->on_receiver_report(*r, static_cast<uint32_t>(now - p.current->start_ms), now);
       return;
     }
     default:
@@ -210,10 +230,13 @@ bool LinkLayer::send_message(Peer& p, PacketBuf&& msg, uint64_t now, uint8_t ext
   (void)msg.push_front(fmp::kEstablishedHeaderSize + 4);
   uint8_t* d = msg.data();
   const size_t plain_len = 4 + msg_len;
-  fmp::EstablishedHeader h{static_cast<uint8_t>((p.k_bit ? fmp::kFlagKeyEpoch : 0) | extra_flags),
-                           static_cast<uint16_t>(plain_len), s->their_index, *counter};
+  const uint8_t spin = p.mmp && p.mmp->spin.tx_bit() ? fmp::kFlagSP : 0;
+  fmp::EstablishedHeader h{
+      static_cast<uint8_t>((p.k_bit ? fmp::kFlagKeyEpoch : 0) | spin | extra_flags),
+      static_cast<uint16_t>(plain_len), s->their_index, *counter};
   fmp::encode_established_header(h, std::span<uint8_t, 16>(d, 16));
-  store_u32le(d + fmp::kEstablishedHeaderSize, static_cast<uint32_t>(now - s->start_ms));
+  const auto ts = static_cast<uint32_t>(now - s->start_ms);
+  store_u32le(d + fmp::kEstablishedHeaderSize, ts);
   if (!s->keys.seal_with(*counter, ByteSpan(d, fmp::kEstablishedHeaderSize),
                          ByteSpan(d + fmp::kEstablishedHeaderSize, plain_len),
                          d + fmp::kEstablishedHeaderSize)) {
@@ -228,6 +251,7 @@ bool LinkLayer::send_message(Peer& p, PacketBuf&& msg, uint64_t now, uint8_t ext
   }
   ++p.stats.packets_sent;
   p.stats.bytes_sent += n;
+  if (p.mmp) p.mmp->on_sent(*counter, ts, n);
   ++counters_.frames_out;
   counters_.bytes_out += n;
   return true;

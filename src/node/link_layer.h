@@ -1,7 +1,8 @@
 // FMP link layer, sans-I/O: turns transport packets into authenticated peers
 // (Noise IK), encrypts/decrypts established frames, and runs the link
 // lifecycle (resends, timeouts, heartbeats, dead detection, rekey with K-bit
-// cutover and drain, reconnect with backoff). Time is passed in; I/O goes
+// cutover and drain, reconnect with backoff) and link MMP (measurement
+// reports sent and processed per peer, proto/mmp/link_mmp.h). Time is passed in; I/O goes
 // through LinkIo; decrypted link messages go up through LinkUpper.
 // Behaviour follows the reference as documented in docs/spec/fmp-link.md
 // (its §9 says where and why we deliberately differ).
@@ -53,6 +54,10 @@ struct LinkConfig {
   double retry_jitter = 0.2;  // +/- fraction applied to every backoff delay
   uint32_t max_parallel_dials = 4;
   uint32_t max_dials_per_tick = 16;
+  // node.mmp.*: reporting mode, OWD ring size, operator log interval.
+  mmp::Mode mmp_mode = mmp::Mode::kFull;
+  size_t mmp_owd_window = mmp::kDefaultOwdWindow;
+  uint64_t mmp_log_interval_ms = 30'000;
 };
 
 // I/O the link layer needs from its shell (daemon, simulator, tests).
@@ -159,7 +164,7 @@ class LinkLayer {
   void on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt, uint64_t now);
   void on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt, uint64_t now);
   void deliver(Peer& p, TransportId tid, const TransportAddr& from, PacketBuf&& pkt,
-               size_t plain_len, uint64_t now);
+               size_t plain_len, uint64_t counter, uint64_t now);
 
   // handshake helpers
   std::optional<uint32_t> alloc_index();
@@ -183,6 +188,10 @@ class LinkLayer {
   void tick_rekeys(uint64_t now);
   void tick_retries(uint64_t now);
   void tick_peers(uint64_t now);
+  // Link MMP on the reference's 1 s tick: due SenderReports, then due
+  // ReceiverReports, and the periodic metrics log (debug level).
+  void tick_mmp(uint64_t now);
+  bool send_mmp_report(Peer& p, bool sender_report, uint64_t now);
   // A rekey over the peer's own path, or (probe) over `probe`; false if not started.
   bool start_rekey(Peer& p, uint64_t now, const DialTarget* probe = nullptr);
   bool refresh_path(Peer& p, const DialTarget& target, uint64_t now);
@@ -214,6 +223,7 @@ class LinkLayer {
   uint64_t next_link_id_ = 1;
   LinkCounters counters_;
   bool shutting_down_ = false;
+  uint64_t next_mmp_ms_ = 0;
 };
 
 }  // namespace fips

@@ -66,10 +66,11 @@ void LinkLayer::tick(uint64_t now) {
   tick_rekeys(now);
   tick_retries(now);
   tick_peers(now);
+  tick_mmp(now);
 }
 
 uint64_t LinkLayer::next_deadline(uint64_t now) const {
-  uint64_t d = now + 1000;
+  uint64_t d = std::min(now + 1000, std::max(now, next_mmp_ms_));
   for (auto& [k, leg] : legs_) d = std::min(d, std::max(now, leg->next_resend_ms));
   return d;
 }
@@ -227,6 +228,65 @@ void LinkLayer::tick_peers(uint64_t now) {
     ++counters_.peers_removed_dead;
     remove_peer(a, now, true);
   }
+}
+
+}  // namespace fips
+
+namespace fips {
+
+// ---- link MMP ----
+
+void LinkLayer::tick_mmp(uint64_t now) {
+  if (now < next_mmp_ms_) return;
+  next_mmp_ms_ = now + 1000;  // the reference runs check_mmp_reports on its 1 s tick
+  for (auto& [a, pp] : peers_) {  // logs first: they show counters before this tick's reports
+    Peer& p = *pp;
+    if (!p.mmp || !p.mmp->log_due(now)) continue;
+    const mmp::LinkMmp& m = *p.mmp;
+    LOG_DEBUG("mmp %s: srtt %.1f ms, loss %.1f%%, etx %.2f, jitter %.1f ms, goodput %.0f B/s, "
+              "tx %llu rx %llu",
+              display_name(a).c_str(), m.metrics.rtt_trend.long_avg() / 1000.0,
+              m.metrics.smoothed_loss().value_or(0.0) * 100.0, m.metrics.etx,
+              m.receiver.jitter_us() / 1000.0, m.metrics.goodput_bps,
+              static_cast<unsigned long long>(m.sender.packets()),
+              static_cast<unsigned long long>(m.receiver.packets()));
+    p.mmp->mark_logged(now);
+  }
+  // Every due SenderReport, then every due ReceiverReport (reference
+  // core.rs plan_link_reports). send_message never removes a peer.
+  for (auto& [a, pp] : peers_)
+    if (pp->current && pp->mmp && pp->mmp->sender_report_due(now)) (void)send_mmp_report(*pp, true, now);
+  for (auto& [a, pp] : peers_)
+    if (pp->current && pp->mmp && pp->mmp->receiver_report_due(now))
+      (void)send_mmp_report(*pp, false, now);
+}
+
+bool LinkLayer::send_mmp_report(Peer& p, bool sender_report, uint64_t now) {
+  PacketBuf b = io_.alloc();
+  const size_t len = sender_report ? mmp::kLinkSenderReportSize : mmp::kLinkReceiverReportSize;
+  if (!b || !b.push_back(len)) {
+    counters_.drop(LinkDrop::kNoBuffer);
+    return false;
+  }
+  Writer w{MutByteSpan(b.data(), len)};
+  // build() resets the interval even if the send then fails, as the reference.
+  WireStatus st{};
+  if (sender_report) {
+    auto r = p.mmp->sender.build(now);
+    if (!r) return false;
+    st = mmp::encode_link_sender_report(w, *r);
+  } else {
+    auto r = p.mmp->receiver.build(now);
+    if (!r) return false;
+    st = mmp::encode_link_receiver_report(w, *r);
+  }
+  if (!st) {
+    counters_.drop(LinkDrop::kNoBuffer);
+    return false;
+  }
+  if (!send_message(p, std::move(b), now)) return false;  // counted there
+  ++counters_.mmp_reports_sent;
+  return true;
 }
 
 }  // namespace fips

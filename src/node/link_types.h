@@ -1,6 +1,6 @@
 // Data the FMP link layer keeps: established peers with their Noise
 // sessions (current / pending / draining), pending handshake legs, retry
-// entries, and the typed drop counters. Behaviour lives in link_layer*.cc.
+// entries, the typed drop counters and each peer's link MMP state. Behaviour lives in link_layer*.cc.
 // Not here: routing state (tree, bloom, sessions), sockets.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include "noise/handshake.h"
 #include "noise/transport.h"
 #include "proto/fmp/wire.h"
+#include "proto/mmp/link_mmp.h"
 #include "transport/addr.h"
 
 namespace fips {
@@ -62,6 +63,9 @@ struct LinkCounters {
   // Keys from a msg1 we answered on a live link (rekey or restart) that the
   // peer never used before they expired: a replay, or a lost msg2.
   uint64_t unproven_handshakes_expired = 0;
+  // Link MMP reports that decoded (malformed ones: kMalformedMessage).
+  uint64_t mmp_sender_reports_received = 0, mmp_receiver_reports_received = 0;
+  uint64_t mmp_reports_sent = 0;
   void drop(LinkDrop d) { ++drops[static_cast<size_t>(d)]; }
   uint64_t get(LinkDrop d) const { return drops[static_cast<size_t>(d)]; }
 };
@@ -138,6 +142,9 @@ struct Peer {
   uint64_t authenticated_wall_ms = 0;
   uint64_t last_seen_wall_ms = 0;
   PeerStats stats;
+  // Link MMP (proto/mmp/link_mmp.h): made with the link, new for a restarted
+  // peer, its counter baselines reset at each rekey cutover.
+  std::optional<mmp::LinkMmp> mmp;
 };
 
 enum class LegState : uint8_t { kSentMsg1, kFailed };

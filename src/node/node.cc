@@ -11,6 +11,11 @@ LinkConfig link_config_from(const Config& cfg) {
   const NodeConfig& n = cfg.node;
   LinkConfig l;
   l.heartbeat_interval_ms = n.heartbeat_interval_secs * 1000;
+  l.mmp_mode = n.mmp.mode == MmpMode::kLightweight ? mmp::Mode::kLightweight
+               : n.mmp.mode == MmpMode::kMinimal   ? mmp::Mode::kMinimal
+                                                   : mmp::Mode::kFull;
+  l.mmp_owd_window = static_cast<size_t>(std::min<uint64_t>(n.mmp.owd_window_size, mmp::kMaxOwdWindow));
+  l.mmp_log_interval_ms = n.mmp.log_interval_secs * 1000;
   l.link_dead_timeout_ms = n.link_dead_timeout_secs * 1000;
   l.handshake_timeout_ms = n.rate_limit.handshake_timeout_secs * 1000;
   l.resend_interval_ms = n.rate_limit.handshake_resend_interval_ms;
@@ -240,10 +245,6 @@ bool Node::on_link_message(Peer& p, uint8_t type, PacketBuf&& frame, bool ce, ui
       return true;
     case fmp::LinkMsgType::kSessionDatagram:
       on_datagram(p, std::move(frame), ce, now);
-      return true;
-    case fmp::LinkMsgType::kSenderReport:
-    case fmp::LinkMsgType::kReceiverReport:
-      ++counters_.mmp_reports_ignored;
       return true;
     default:
       return false;

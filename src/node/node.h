@@ -42,7 +42,6 @@ LinkConfig link_config_from(const Config& cfg);
 // Drops above the link layer that have no counter in a core (ours).
 struct NodeCounters {
   uint64_t leaf_only_refused = 0;    // transit datagram/lookup refused in leaf_only mode
-  uint64_t mmp_reports_ignored = 0;  // link SenderReport/ReceiverReport (MMP not yet built)
   uint64_t signal_unroutable = 0;    // an error signal we could not route back
   uint64_t undeliverable = 0;        // datagram for us with no session layer attached
   uint64_t ce_forwarded = 0;         // congestion.ce_forwarded: forwarded with CE set

@@ -23,6 +23,11 @@ struct MmpSnapshot {
   std::optional<double> smoothed_etx;
   std::optional<double> smoothed_loss;
   std::optional<double> srtt_ms;
+  // show_mmp only (link layer): spin-bit role, trend labels (absent until
+  // the trend has a sample), the peer's last reported CE count.
+  std::string spin_bit_role = "responder";  // initiator | responder
+  std::optional<std::string> rtt_trend, loss_trend, goodput_trend, jitter_trend;
+  uint32_t ecn_ce_count = 0;
 };
 
 // Nostr-assisted NAT traversal state of a peer (defaults when unused).

@@ -206,7 +206,11 @@ TEST_F(SimScenario, ConvergesOverLossyLinks) {
   EXPECT_TRUE(p.conv.links_settled);
   EXPECT_TRUE(p.conv.bloom_settled);
   ASSERT_TRUE(p.reach.has_value());
-  EXPECT_GT(p.reach->found_ratio(), 0.9);
+  // Lookups cross several lossy hops each way without retries: over seeds
+  // 1-12 the found ratio spans 0.54-0.94 (mean 0.79) with link MMP reports
+  // on the links and 0.69-0.94 (mean 0.81) with them off, so 0.9 held for
+  // this seed by luck; 0.75 still says "most".
+  EXPECT_GT(p.reach->found_ratio(), 0.75);
   EXPECT_GT(p.reach->delivered_ratio(), 0.5);
   EXPECT_LT(p.reach->delivered, p.reach->pairs);  // some datagrams are lost
 }
