@@ -11,6 +11,25 @@ using test::LinkNode;
 
 uint64_t drops(LinkNode& n, LinkDrop d) { return n.link->counters().get(d); }
 
+// A starts a rekey once its session is 35 s old; B never starts one (it only
+// answers), so who initiates is known.
+struct RekeyingPair {
+  LinkConfig a, b;
+  RekeyingPair() {
+    a.rekey_after_ms = 35'000;
+    a.rekey_jitter_ms = 0;
+    b.rekey_after_ms = 10'000'000;
+  }
+};
+
+// Hands `bytes` to n's link layer as a datagram from `from`.
+void inject(LinkNet& net, LinkNode& n, const std::vector<uint8_t>& bytes, const TransportAddr& from) {
+  PacketBuf pkt = n.pool.acquire();
+  ASSERT_TRUE(pkt.push_back(bytes.size()));
+  std::memcpy(pkt.data(), bytes.data(), bytes.size());
+  n.link->on_packet(1, from, std::move(pkt), net.now);
+}
+
 TEST(LinkLayer, HandshakeCompletesAndCarriesMessages) {
   LinkNet net;
   LinkNode& a = net.add();
@@ -98,12 +117,7 @@ TEST(LinkLayer, ReplayedMsg1NeverMovesALiveLink) {
   ASSERT_TRUE(net.linked(a, b));
   ASSERT_EQ(captured.size(), fmp::kMsg1WireSize);
   const TransportAddr attacker = TransportAddr::synthetic(99);
-  auto replay = [&] {
-    PacketBuf pkt = b.pool.acquire();
-    ASSERT_TRUE(pkt.push_back(captured.size()));
-    std::memcpy(pkt.data(), captured.data(), captured.size());
-    b.link->on_packet(1, attacker, std::move(pkt), net.now);
-  };
+  auto replay = [&] { inject(net, b, captured, attacker); };
   uint64_t seq = 0;
   auto ping_both = [&] {
     const size_t ra = a.received.size(), rb = b.received.size();
@@ -137,14 +151,10 @@ TEST(LinkLayer, ReplayedMsg1NeverMovesALiveLink) {
 // After a rekey the captured first msg1 is no longer the peer's latest: it
 // is recognised as a replay before any Diffie-Hellman and dropped unanswered.
 TEST(LinkLayer, ReplayedMsg1FromBeforeARekeyIsDropped) {
-  LinkConfig ca;
-  ca.rekey_after_ms = 35'000;
-  ca.rekey_jitter_ms = 0;
-  LinkConfig cb;
-  cb.rekey_after_ms = 10'000'000;
+  const RekeyingPair cfg;
   LinkNet net;
-  LinkNode& a = net.add(ca);
-  LinkNode& b = net.add(cb);
+  LinkNode& a = net.add(cfg.a);
+  LinkNode& b = net.add(cfg.b);
   std::vector<uint8_t> captured;
   net.hook = [&](const TransportAddr&, const TransportAddr&, PacketBuf& p) {
     if (p.data()[0] == 0x01 && captured.empty()) captured.assign(p.data(), p.data() + p.size());
@@ -161,10 +171,7 @@ TEST(LinkLayer, ReplayedMsg1FromBeforeARekeyIsDropped) {
       << b.link->counters().get(LinkDrop::kMsg1Duplicate) << " pend "
       << b.link->counters().get(LinkDrop::kMsg1PendingSession);
   const uint64_t sent_before = net.sent;
-  PacketBuf pkt = b.pool.acquire();
-  ASSERT_TRUE(pkt.push_back(captured.size()));
-  std::memcpy(pkt.data(), captured.data(), captured.size());
-  b.link->on_packet(1, TransportAddr::synthetic(99), std::move(pkt), net.now);
+  inject(net, b, captured, TransportAddr::synthetic(99));
   EXPECT_EQ(b.link->counters().get(LinkDrop::kMsg1Replay), 1u);
   EXPECT_EQ(net.sent, sent_before);  // nothing answered
   EXPECT_FALSE(b.link->find_peer(a.id.node_addr())->pending);
@@ -176,14 +183,10 @@ TEST(LinkLayer, ReplayedMsg1FromBeforeARekeyIsDropped) {
 // rekey whose msg2 never arrives, so B holds keys A never uses (what a
 // forgotten replay leaves behind).
 TEST(LinkLayer, UnprovenRekeyKeysExpireWithoutCutover) {
-  LinkConfig ca;
-  ca.rekey_after_ms = 35'000;
-  ca.rekey_jitter_ms = 0;
-  LinkConfig cb;
-  cb.rekey_after_ms = 10'000'000;
+  const RekeyingPair cfg;
   LinkNet net;
-  LinkNode& a = net.add(ca);
-  LinkNode& b = net.add(cb);
+  LinkNode& a = net.add(cfg.a);
+  LinkNode& b = net.add(cfg.b);
   net.connect(a, b);
   net.run_for(100);
   ASSERT_TRUE(net.linked(a, b));
