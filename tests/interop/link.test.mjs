@@ -86,3 +86,41 @@ test("a TS peer restarting with the same key (new epoch) is detected by ours", a
   p = await a.ping(ts2.npub, 3);
   assert.equal(p.received, 3, p.out);
 });
+
+// Link MMP: ours sends SenderReports and ReceiverReports the TS node does not
+// understand (it sends none). The link stays up, and ours keeps the cold-start
+// metrics for the TS peer, as the reference does for a peer without reports:
+// no SRTT, ratios 1.0, ETX 1.0, loss 0.
+test("link MMP against a TS peer that sends no reports: link stays up, metrics stay cold", async () => {
+  const a = await h.daemon("mmp");
+  a.configure({ port: await freeUdpPort() });
+  await a.start();
+  const ts = await h.tsNode("ts-mmp");
+  ts.serveEcho();
+  ts.dial(a);
+  await waitFor(async () => ts.linkedTo(a.hex) && (await a.hasPeer(ts.npub)), 10_000, "the link");
+  const p = await a.ping(ts.npub, 5);  // traffic both ways, so reports have something to say
+  assert.equal(p.received, 5, p.out);
+  await sleep(4000);  // several 1 s report ticks
+  assert.ok(ts.linkedTo(a.hex) && (await a.hasPeer(ts.npub)), "link dropped while reports flowed");
+  const peer = (await a.peers()).find((r) => r.npub === ts.npub);
+  const mmp = await a.ctl("show", "mmp");
+  const row = mmp.peers.find((r) => r.peer === peer.node_addr);
+  assert.ok(row, JSON.stringify(mmp));
+  assert.equal(row.mode, "full");
+  const l = row.link_layer;
+  assert.equal(l.srtt_ms, undefined, JSON.stringify(l));
+  assert.equal(l.etx, 1.0);
+  assert.equal(l.loss_rate, 0.0);
+  assert.equal(l.delivery_ratio_forward, 1.0);
+  assert.equal(l.delivery_ratio_reverse, 1.0);
+  assert.equal(l.spin_bit_role, "responder");
+  assert.equal(peer.mmp.etx, 1.0);
+  assert.equal(peer.mmp.srtt_ms, undefined);
+  const link = (await a.ctl("stats", "metrics")).link;
+  assert.ok(link.mmp_reports_sent >= 4, JSON.stringify(link));
+  assert.equal(link.mmp_receiver_reports_received, 0);
+  assert.equal(link.malformed_message, 0);
+  const again = await a.ping(ts.npub, 3);
+  assert.equal(again.received, 3, again.out);
+});
