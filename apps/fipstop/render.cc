@@ -106,6 +106,32 @@ std::string head(const std::string& hex, size_t n) {
 
 struct Out {
   std::vector<ScreenLine> lines;
+  int width = 80;
+  // A message over as many lines as it needs (errors carry paths and a
+  // second sentence after a newline); continuation lines are indented.
+  void wrap(const std::string& text, Style style) {
+    std::string line;
+    auto flush = [&] {
+      lines.push_back({line, style});
+      line = "    ";
+    };
+    std::string word;
+    auto put = [&] {
+      if (word.empty()) return;
+      if (display_width(line) + 1 + display_width(word) > width && line.find_first_not_of(' ') != std::string::npos)
+        flush();
+      if (!line.empty() && line.back() != ' ') line += ' ';
+      line += word;
+      word.clear();
+    };
+    for (char c : text) {
+      if (c == '\n') { put(); flush(); }
+      else if (c == ' ') put();
+      else word += c;
+    }
+    put();
+    if (line.find_first_not_of(' ') != std::string::npos) lines.push_back({line, style});
+  }
   void add(std::string text, Style style = Style::kNormal) {
     lines.push_back({std::move(text), style});
   }
@@ -832,7 +858,7 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
         Style::kTitle);
   if (ui.graphs_mode == GraphsMode::kPeerByMetric && speers.empty()) {
     const Reply* sp = reply(rs, "show_stats_peers");
-    if (sp && !sp->ok) return o.add(" not available from this daemon: " + sp->error, Style::kAlert);
+    if (sp && !sp->ok) return o.wrap(" not available from this daemon: " + sp->error, Style::kAlert);
     return o.add("  No peers with history", Style::kDim);
   }
   std::string req;
@@ -840,13 +866,14 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
   const Reply* r = reply(rs, key);
   if (!r) return o.add("  Waiting for data...", Style::kDim);
   if (!r->ok)
-    return o.add(std::string(r->daemon_error ? " not available from this daemon: " : " daemon unreachable: ") +
+    return o.wrap(std::string(r->daemon_error ? " not available from this daemon: " : " daemon unreachable: ") +
                      r->error,
                  Style::kAlert);
   // Series to draw: Node/PeerByMetric answer series[], MetricByPeer peers[].
   struct S {
     std::string title;
     const json* values;
+    bool selected = false;
   };
   std::vector<S> series;
   if (ui.graphs_mode == GraphsMode::kMetricByPeer) {
@@ -873,20 +900,24 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
     static const char* kSort[] = {"name", "min", "max", "last", "n"};
     std::string hdr = "  " + str(&r->data, "metric") + " (" + str(&r->data, "unit") + ")  sort:";
     for (int i = 0; i < 5; ++i) hdr += std::string(" ") + kSort[i] + (i == s.col % 5 ? (s.descending ? "v" : "^") : "");
-    o.add(hdr, Style::kHeader);
-    for (const json* p : ps) series.push_back({str(p, "display_name"), at(p, "values")});
+    o.add(hdr + (ui.detail ? "  (Esc: all peers)" : "  (Enter: one peer)"), Style::kHeader);
+    const int sel = ps.empty() ? -1 : ui.graphs_peer_idx % static_cast<int>(ps.size());
+    for (int i = 0; i < static_cast<int>(ps.size()); ++i)
+      if (!ui.detail || i == sel)
+        series.push_back({str(ps[static_cast<size_t>(i)], "display_name"),
+                          at(*ps[static_cast<size_t>(i)], "values"), i == sel});
   } else {
     for (const auto& s : arr(&r->data, "series"))
       series.push_back({str(&s, "metric") + " (" + str(&s, "unit") + ")", at(s, "values")});
   }
   if (series.empty()) return o.add("  No series", Style::kDim);
   const int avail = h - static_cast<int>(o.lines.size());
-  const int chart_rows = std::clamp(avail / 3 - 1, 2, 8);
+  const int chart_rows = series.size() == 1 ? std::max(2, avail - 1) : std::clamp(avail / 3 - 1, 2, 8);
   std::vector<ScreenLine> all;
   static const json kNone = json::array();
   for (const auto& s : series) {
     const json& vals = s.values && s.values->is_array() ? *s.values : kNone;
-    all.push_back({" " + s.title + "  " + series_summary(vals), Style::kHeader});
+    all.push_back({" " + s.title + "  " + series_summary(vals), s.selected ? Style::kSelected : Style::kHeader});
     for (auto& l : chart(vals, width, chart_rows)) all.push_back({l, Style::kNormal});
   }
   int first = std::clamp(ui.graphs_scroll, 0, std::max(0, static_cast<int>(all.size()) - avail));
@@ -925,7 +956,9 @@ std::vector<Binding> bindings(Tab tab) {
            {"Home/End", "top / bottom"}, {"s", "next sort column"}, {"S", "sort direction"}};
       break;
     case Tab::kGraphs:
-      b = {{"Up/Down", "scroll plots"}, {"Right/Space Left", "time window"}, {"m", "view mode"},
+      b = {{"Up/Down", "scroll plots (MetricByPeer: select a peer)"},
+           {"Enter", "MetricByPeer: the selected peer's plot alone"},
+           {"Right/Space Left", "time window"}, {"m", "view mode"},
            {"n / N", "next / previous metric or peer"}, {"s / S", "sort column / direction"}};
       break;
     case Tab::kNode:
@@ -1132,13 +1165,23 @@ KeyResult handle_key(UiState& ui, int key, const Replies& rs) {
   }
   if (ui.tab == Tab::kGraphs) {
     const int npeers = static_cast<int>(arr(data(rs, "show_stats_peers"), "peers").size());
-    if (key == kKeyDown) ui.graphs_scroll = std::min(ui.graphs_scroll + 1, 1 << 20);
+    std::string req;
+    const std::string hk = graphs_key(ui, rs, &req);
+    const int hist_peers = static_cast<int>(arr(data(rs, hk), "peers").size());
+    if (ui.graphs_mode == GraphsMode::kMetricByPeer && (key == kKeyDown || key == kKeyUp)) {
+      // Move the by-peer selection (the open detail follows it).
+      if (hist_peers > 0)
+        ui.graphs_peer_idx = (ui.graphs_peer_idx % hist_peers + (key == kKeyDown ? 1 : hist_peers - 1)) % hist_peers;
+    } else if (ui.graphs_mode == GraphsMode::kMetricByPeer && key == kKeyEnter) {
+      if (hist_peers > 0) ui.detail = true;
+    } else if (key == kKeyDown) ui.graphs_scroll = std::min(ui.graphs_scroll + 1, 1 << 20);
     else if (key == kKeyUp) ui.graphs_scroll = std::max(0, ui.graphs_scroll - 1);
     else if (key == kKeyRight || key == ' ') ui.graphs_window = (ui.graphs_window + 1) % kWindowCount, r.refetch = true;
     else if (key == kKeyLeft) ui.graphs_window = (ui.graphs_window + kWindowCount - 1) % kWindowCount, r.refetch = true;
     else if (key == 'm') {
       ui.graphs_mode = static_cast<GraphsMode>((static_cast<int>(ui.graphs_mode) + 1) % 3);
       ui.graphs_scroll = 0;
+      ui.detail = false;
       r.refetch = true;
     } else if (key == 'n' || key == 'N') {
       int d = key == 'n' ? 1 : -1;
@@ -1192,6 +1235,7 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
 
   const int content_h = std::max(0, height - 3);
   Out o;
+  o.width = width;
   if (ui.help) {
     help_out(o, ui);
   } else {
@@ -1202,13 +1246,13 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
     const Reply* main_reply = reply(rs, main_key);
     if (ui.tab == Tab::kGraphs) main_reply = reply(rs, "show_stats_peers");
     if (!main_reply && ui.tab != Tab::kGraphs) {
-      o.add(ui.connected || ui.conn_error.empty() ? "  Waiting for data..."
-                                                  : "  daemon unreachable: " + ui.conn_error,
-            ui.connected ? Style::kDim : Style::kAlert);
+      o.wrap(ui.connected || ui.conn_error.empty() ? "  Waiting for data..."
+                                                   : "  daemon unreachable: " + ui.conn_error,
+             ui.connected ? Style::kDim : Style::kAlert);
     } else if (main_reply && !main_reply->ok && main_reply->daemon_error && ui.tab != Tab::kGraphs) {
-      o.add("  not available from this daemon: " + main_reply->error, Style::kAlert);
+      o.wrap("  not available from this daemon: " + main_reply->error, Style::kAlert);
     } else if (main_reply && !main_reply->ok && !main_reply->daemon_error) {
-      o.add("  daemon unreachable: " + main_reply->error, Style::kAlert);
+      o.wrap("  daemon unreachable: " + main_reply->error, Style::kAlert);
       o.add("  retrying every " + num(ui.refresh_secs, 1) + " s", Style::kDim);
     } else {
       const json* d = data(rs, main_key);

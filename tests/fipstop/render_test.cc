@@ -293,6 +293,8 @@ TEST(FipstopRender, RefusedAndUnreachableAreSaid) {
   auto lines = render(none, ui, 80, 24);
   expect_fits(lines, 80, 24);  // the newline in the error is not drawn
   EXPECT_NE(text(lines).find("daemon unreachable: cannot connect"), std::string::npos);
+  // The whole error is on the screen, wrapped, the second sentence included.
+  EXPECT_NE(text(lines).find("Is the FIPS daemon running?"), std::string::npos);
   EXPECT_NE(lines.back().text.find("Disconnected: daemon unreachable"), std::string::npos);
   EXPECT_EQ(lines.back().style, Style::kAlert);
 }
@@ -351,6 +353,22 @@ TEST(FipstopRender, GraphsDrawChartsAndRequestTheReferenceQueries) {
   handle_key(ui, 'm', rs);
   EXPECT_NE(queries_for(ui, rs)[2].request.find("show_stats_history_all_peers"), std::string::npos);
   EXPECT_NE(queries_for(ui, rs)[2].request.find("\"metric\":\"srtt_ms\""), std::string::npos);
+  // MetricByPeer: Up/Down select a peer, Enter shows its plot alone, Esc returns.
+  rs[queries_for(ui, rs)[2].key] = ok(json::parse(R"({"data":{"metric":"srtt_ms","unit":"ms","peers":[
+      {"display_name":"zed","values":[5,6]},{"display_name":"amy","values":[1,2,3]}]},"status":"ok"})"));
+  handle_key(ui, kKeyDown, rs);
+  auto by_peer = render(rs, ui, 80, 24);
+  std::string sel_title;
+  for (const auto& l : by_peer)
+    if (l.style == Style::kSelected) sel_title = l.text;
+  EXPECT_NE(sel_title.find(" zed  min 5.00"), std::string::npos) << text(by_peer);  // sorted: amy, zed
+  handle_key(ui, kKeyEnter, rs);
+  EXPECT_TRUE(ui.detail);
+  std::string one = text(render(rs, ui, 80, 24));
+  EXPECT_NE(one.find(" zed "), std::string::npos);
+  EXPECT_EQ(one.find(" amy "), std::string::npos);
+  handle_key(ui, kKeyEsc, rs);
+  EXPECT_FALSE(ui.detail);
   handle_key(ui, 'n', rs);
   EXPECT_NE(queries_for(ui, rs)[2].request.find("\"metric\":\"loss_rate\""), std::string::npos);
   handle_key(ui, 'm', rs);  // PeerByMetric without peers: no history query

@@ -140,9 +140,13 @@ kill -KILL "$(pid_of b)"
 expect s "daemon unreachable" "B killed"
 start b
 expect s " Connected " "B restarted"
-expect s "$(short "$na")" "peers back after the restart"
-pass "daemon killed -> 'daemon unreachable'; restarted -> Connected, peers shown again"
+# The restarted B has a new pid (Node tab) and starts with no peers until A
+# and C notice it (up to their 30 s dead timeout).
+goto_tab s Node
+expect s "pid: $(pid_of b) " "the restarted daemon's pid"
+pass "daemon killed -> 'daemon unreachable'; restarted -> Connected with the new daemon's data"
 
+goto_tab s Peers
 key s q
 expect s "FIPSTOP_EXIT=0" "q exits with status 0"
 expect s 'shell$' "the shell prompt is back"
@@ -162,3 +166,27 @@ pass "Sessions tab at 200x50 (NO_COLOR, vt100): A's established session with C"
 key t C-c
 expect t "FIPSTOP_EXIT=0" "Ctrl-C exits with status 0"
 pass "Ctrl-C exits cleanly"
+
+# A daemon that accepts and never answers: the keys still act at once, the
+# status bar says unreachable after the request timeout, and q still ends it.
+python3 - "$WORK/slow.sock" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+PY
+PIDS+=($!)
+wait_until 5 test -S "$WORK/slow.sock" || fail "slow socket not created"
+tm new-session -d -s u -x 80 -y 24 "env -i PATH=$PATH TERM=xterm HOME=$WORK PS1='shell\$ ' bash --norc --noprofile"
+tm send-keys -t u "$FIPSTOP -s $WORK/slow.sock -r 0.5; echo FIPSTOP_EXIT=\$?" Enter
+expect u "[Node]" "fipstop on a silent socket"
+t0=$(date +%s%N)
+tm send-keys -t u Tab
+expect u "[Peers]" "Tab while the socket is silent"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] || fail "Tab took $ms ms on a silent socket"
+expect u "daemon unreachable" "a silent daemon is reported"
+tm send-keys -t u q
+expect u "FIPSTOP_EXIT=0" "q on a silent socket"
+pass "a silent daemon never blocks the keys (Tab in ${ms} ms); reported unreachable; q exits"
