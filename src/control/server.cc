@@ -27,6 +27,7 @@ struct ControlServer::Conn {
   UniqueFd fd;
   Phase phase = Phase::kReading;
   uint64_t deadline = 0;
+  uint64_t accepted_ms = 0;
   bool in_loop = false;  // registered with the event loop
   bool is_error = false;
   RequestReader reader;
@@ -82,6 +83,7 @@ void ControlServer::stop() {
   }
   accepting_ = false;
   accept_resume_at_ = 0;
+  evict_check_at_ = 0;
   rearm_timer();
 }
 
@@ -93,9 +95,19 @@ void ControlServer::set_accepting(bool on) {
 
 void ControlServer::on_listen_ready() {
   for (int k = 0; k < kAcceptsPerWakeup; ++k) {
-    if (conns_.size() >= opts_.max_connections) {
-      set_accepting(false);  // the rest wait in the backlog; resumed in close_conn
+    if (conns_.size() >= opts_.max_connections && !evict_one_reader(monotonic_ms())) {
+      // Every slot holds a request being served, or a reader inside its
+      // grace: the rest wait in the backlog, resumed in close_conn or when
+      // the youngest reader's grace ends.
+      set_accepting(false);
       ++stats_.accept_pauses;
+      uint64_t grace_end = 0;
+      for (const auto& [id, c] : conns_)
+        if (c->phase == Conn::Phase::kReading) {
+          grace_end = c->accepted_ms + opts_.evict_reading_after_ms;
+          break;  // ids grow with accept time: the first reader is the oldest
+        }
+      evict_check_at_ = grace_end;
       break;
     }
     const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -113,7 +125,8 @@ void ControlServer::on_listen_ready() {
     auto c = std::make_unique<Conn>();
     c->id = next_id_++;
     c->fd.reset(fd);
-    c->deadline = monotonic_ms() + opts_.read_timeout_ms;
+    c->accepted_ms = monotonic_ms();
+    c->deadline = c->accepted_ms + opts_.read_timeout_ms;
     const uint64_t id = c->id;
     if (!loop_.add(fd, EPOLLIN, [this, id](uint32_t ev) { on_conn_event(id, ev); })) {
       ++stats_.accept_errors;
@@ -124,6 +137,21 @@ void ControlServer::on_listen_ready() {
     conns_.emplace(id, std::move(c));
   }
   rearm_timer();
+}
+
+bool ControlServer::evict_one_reader(uint64_t now) {
+  for (const auto& [id, c] : conns_) {  // ascending id = oldest first
+    if (c->phase != Conn::Phase::kReading) continue;
+    if (now < c->accepted_ms + opts_.evict_reading_after_ms) return false;
+    ++stats_.evicted_idle;
+    // Best effort, never blocks: the answer a read timeout would give.
+    const std::string line = error_response_line("read timeout");
+    [[maybe_unused]] ssize_t n =
+        ::send(c->fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    close_conn(id);  // iterator invalidated: return at once
+    return true;
+  }
+  return false;
 }
 
 void ControlServer::on_conn_event(uint64_t id, uint32_t /*events*/) {
@@ -248,6 +276,12 @@ void ControlServer::on_timer() {
     accept_resume_at_ = 0;
     if (conns_.size() < opts_.max_connections) set_accepting(true);
   }
+  if (evict_check_at_ != 0 && now >= evict_check_at_) {
+    evict_check_at_ = 0;
+    // Still at the cap: on_listen_ready evicts a reader past its grace or
+    // pauses again.
+    if (accept_resume_at_ == 0) set_accepting(true);
+  }
   std::vector<uint64_t> expired;
   for (const auto& [id, c] : conns_)
     if (c->deadline <= now) expired.push_back(id);
@@ -276,6 +310,7 @@ void ControlServer::on_timer() {
 void ControlServer::rearm_timer() {
   if (!timer_fd_) return;
   uint64_t next = accept_resume_at_;
+  if (evict_check_at_ != 0 && (next == 0 || evict_check_at_ < next)) next = evict_check_at_;
   for (const auto& [id, c] : conns_)
     if (next == 0 || c->deadline < next) next = c->deadline;
   itimerspec its{};

@@ -1,9 +1,12 @@
 // The daemon's control socket on the single-threaded event loop: one JSON
 // request line per connection, one JSON response line back, then close.
 // Never blocks the loop: sockets are non-blocking, every connection has a
-// deadline (read, reply, write), at most max_connections are open at once
-// (further clients wait in the listen backlog until a slot frees), and a
-// request is at most 4096 bytes. Response texts follow the reference
+// deadline (read, reply, write), at most max_connections are open at once,
+// and a request is at most 4096 bytes. When every slot is taken, the client
+// that has been sending its request the longest (past a short grace) gives
+// its slot to the next one waiting in the listen backlog, so idle local
+// clients cannot deny the socket to fipsctl (one request, sent at once);
+// only when no such client exists do further clients wait in the backlog. Response texts follow the reference
 // (docs/spec/control.md §1): "empty request", "read error: request too large",
 // "read error: stream did not contain valid UTF-8", "read timeout",
 // "invalid request: <serde_json message>", "query timeout".
@@ -45,6 +48,9 @@ struct ControlServerOptions {
   uint64_t reply_timeout_ms = 5000;  // deferred handler replies; then "query timeout"
   uint64_t write_timeout_ms = 5000;  // response write; then the connection is dropped
   size_t max_connections = 64;       // open at once; more wait in the backlog
+  // At the cap, a client still sending its request after this long gives
+  // its slot to a waiting one (a real client sends its line at once).
+  uint64_t evict_reading_after_ms = 50;
 };
 
 struct ControlServerStats {
@@ -56,6 +62,7 @@ struct ControlServerStats {
   uint64_t write_failures = 0;  // write error or write timeout
   uint64_t accept_errors = 0;
   uint64_t accept_pauses = 0;  // times the connection cap stopped accepting
+  uint64_t evicted_idle = 0;   // slow or silent clients closed to make room at the cap
 };
 
 class ControlServer {
@@ -92,6 +99,8 @@ class ControlServer {
   void write_some(Conn& c);
   void close_conn(uint64_t id);
   void set_accepting(bool on);
+  // At the cap: closes the longest-reading client past its grace; false if none.
+  bool evict_one_reader(uint64_t now);
   void rearm_timer();
 
   EventLoop& loop_;
@@ -102,6 +111,7 @@ class ControlServer {
   std::string path_;
   bool accepting_ = false;
   uint64_t accept_resume_at_ = 0;  // after EMFILE and the like
+  uint64_t evict_check_at_ = 0;    // at the cap: when the oldest reader's grace ends
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Conn>> conns_;
   ControlServerStats stats_;

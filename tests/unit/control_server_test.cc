@@ -286,7 +286,9 @@ TEST_F(ControlServerTest, StopAnswersWaitingClientsAndUnlinks) {
 }
 
 TEST_F(ControlServerTest, HundredConcurrentClients) {
-  start();  // max_connections 64: the rest wait in the backlog
+  ControlServerOptions opts;  // max_connections 64: the rest wait in the backlog
+  opts.evict_reading_after_ms = 60'000;  // all connect first, then all send
+  start(opts);
   constexpr int kClients = 100;
   std::vector<int> fds;
   for (int k = 0; k < kClients; ++k) {
@@ -342,6 +344,41 @@ TEST_F(ControlServerTest, SlowAndSilentClientsDoNotBlockOthers) {
   ::close(silent);
   ::close(dripping);
   ::close(fat);
+}
+
+// Issue 15 (6): clients that connect and send nothing hold every slot and
+// more wait behind them; a fipsctl-like client (one request, sent at once)
+// is still answered within a second, because at the cap the longest-idle
+// reader gives way to the next client in the backlog.
+TEST_F(ControlServerTest, IdleClientsCannotDenyTheSocket) {
+  ControlServerOptions opts;
+  opts.max_connections = 8;
+  opts.evict_reading_after_ms = 100;
+  start(opts);
+  std::vector<int> idle;
+  for (int k = 0; k < 40; ++k) {  // 8 slots, 32 more waiting in the backlog
+    int fd = connect_to(path_);
+    ASSERT_GE(fd, 0) << k;
+    idle.push_back(fd);
+  }
+  for (int round = 0; round < 3; ++round) {
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(talk(path_, "{\"command\":\"echo\",\"params\":1}\n"), ok_response_line(json(1)));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t0).count();
+    EXPECT_LT(ms, 1000) << "round " << round;
+  }
+  uint64_t evicted = 0;
+  on_loop([&] { evicted = server_->stats().evicted_idle; });
+  EXPECT_GE(evicted, 1u);
+  // An evicted client is told why, as a read timeout would tell it.
+  int told = 0;
+  for (int fd : idle) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1 && read_to_eof(fd, 100) == error_response_line("read timeout")) ++told;
+    ::close(fd);
+  }
+  EXPECT_GE(told, 1);
 }
 
 TEST_F(ControlServerTest, BindPolicy) {
