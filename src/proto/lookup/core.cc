@@ -201,6 +201,8 @@ void LookupCore::purge_recent(uint64_t now_ms, size_t max) {
   size_t n = 0;
   while (n < max && !recent_.empty() &&
          elapsed(recent_.value(recent_.oldest()).timestamp_ms, now_ms) > p_.recent_expiry_ms) {
+    auto it = recent_per_peer_.find(recent_.value(recent_.oldest()).from_peer);
+    if (it != recent_per_peer_.end() && --it->second == 0) recent_per_peer_.erase(it);
     recent_.erase(recent_.oldest());
     ++n;
   }
@@ -228,6 +230,17 @@ void LookupCore::on_request(const NodeAddr& from, ByteSpan msg, const PeerView& 
     ++c_.req_dedup_cache_full;
     return;
   }
+  // Fair share: one peer's flood fills its own share, not the table.
+  const size_t share =
+      std::max(p_.recent_min_share, p_.recent_capacity / std::max<size_t>(1, view.peer_count()));
+  uint32_t& held = recent_per_peer_[from];
+  if (held >= share) {
+    ++x_.req_peer_share_exceeded;
+    if (share_refusals_.size() < kMaxShareNames || share_refusals_.count(from))
+      ++share_refusals_[from];
+    return;
+  }
+  ++held;
   recent_.insert(req.request_id, Recent{from, now_ms, false});
 
   if (req.target == view.self_addr()) {  // before the TTL test: ttl 0 is answered

@@ -49,6 +49,7 @@
 namespace fips::lookup {
 
 inline constexpr size_t kRecentRequestsCapacity = 4096;      // reference limits.rs:26
+inline constexpr size_t kMaxShareNames = 256;                // ours: peers named in share_refusals
 inline constexpr uint64_t kForwardLimiterMaxAgeMs = 60'000;  // reference limits.rs:155
 inline constexpr uint16_t kMinActionablePathMtu = 256;       // reference mmp/limits.rs:84
 
@@ -61,6 +62,11 @@ struct LookupParams {
   uint64_t forward_min_interval_ms = 2'000;
   size_t recent_capacity = kRecentRequestsCapacity;
   size_t max_pending = 1024;          // ours
+  // Ours: each peer may hold at most max(recent_min_share, capacity / peers)
+  // entries of the de-duplication table, so one peer's flood of requests
+  // cannot fill it for everyone (issue 15, attack 5). The reference has one
+  // shared table.
+  size_t recent_min_share = 64;
   size_t max_backoff_entries = 4096;  // ours
   size_t max_forward_entries = 4096;  // ours
   static LookupParams from_config(const LookupConfig& c);
@@ -103,6 +109,9 @@ struct LookupExtraCounters {
   // Reference `error_signals.lookup_resp_mtu_below_floor` (the node exports
   // it in that family): accepted response with path_mtu < 256.
   uint64_t lookup_resp_mtu_below_floor = 0;
+  // Ours: a request refused because its sending peer already holds its fair
+  // share of the de-duplication table (LookupParams::recent_min_share).
+  uint64_t req_peer_share_exceeded = 0;
 };
 
 // One message to one peer: bytes are arena[offset, offset + len).
@@ -196,6 +205,11 @@ class LookupCore {
   [[nodiscard]] const LookupCounters& counters() const { return c_; }
   [[nodiscard]] const LookupExtraCounters& extra_counters() const { return x_; }
   [[nodiscard]] const LookupParams& params() const { return p_; }
+  // Requests refused per peer for exceeding its share (bounded: peers that
+  // refused most recently; a flooding peer is counted by name).
+  [[nodiscard]] const std::unordered_map<NodeAddr, uint64_t, NodeAddrHash>& share_refusals() const {
+    return share_refusals_;
+  }
   [[nodiscard]] LookupSnapshot snapshot(uint64_t now_ms, uint64_t unix_now_ms) const;
 
  private:
@@ -244,6 +258,8 @@ class LookupCore {
   std::map<NodeAddr, Pending> pending_;
   std::unordered_map<uint64_t, NodeAddr> our_ids_;  // request_id -> target, pending only
   LruTable<uint64_t, Recent, IdHash> recent_;       // insertion (= time) order
+  std::unordered_map<NodeAddr, uint32_t, NodeAddrHash> recent_per_peer_;  // entries held
+  std::unordered_map<NodeAddr, uint64_t, NodeAddrHash> share_refusals_;   // <= kMaxShareNames
   LruTable<NodeAddr, Backoff, NodeAddrHash> backoff_;
   IntervalLimiter<PairKey, PairHash> forward_limiter_;
   LookupCounters c_;
