@@ -186,6 +186,8 @@ attr_t attr_of(fipstop::Style s) {
     case Style::kDim: return g_colour ? A_DIM : A_NORMAL;
     case Style::kAlert: return A_BOLD | (g_colour ? COLOR_PAIR(3) : 0);
     case Style::kGood: return g_colour ? COLOR_PAIR(4) : A_NORMAL;
+    case Style::kParent: return g_colour ? COLOR_PAIR(5) : A_NORMAL;
+    case Style::kChild: return g_colour ? COLOR_PAIR(1) : A_NORMAL;
     default: return A_NORMAL;
   }
 }
@@ -229,6 +231,7 @@ int main(int argc, char** argv) {
     init_pair(2, COLOR_YELLOW, -1);
     init_pair(3, COLOR_RED, -1);
     init_pair(4, COLOR_GREEN, -1);
+    init_pair(5, COLOR_MAGENTA, -1);
   }
 
   fipstop::UiState ui;

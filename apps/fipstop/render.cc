@@ -116,6 +116,8 @@ struct Out {
       line = "    ";
     };
     std::string word;
+    const size_t indent = std::min(text.find_first_not_of(' '), text.size());
+    line.assign(indent, ' ');  // keep the message's own indentation
     auto put = [&] {
       if (word.empty()) return;
       if (display_width(line) + 1 + display_width(word) > width && line.find_first_not_of(' ') != std::string::npos)
@@ -124,7 +126,7 @@ struct Out {
       line += word;
       word.clear();
     };
-    for (char c : text) {
+    for (char c : text.substr(indent)) {
       if (c == '\n') { put(); flush(); }
       else if (c == ' ') put();
       else word += c;
@@ -264,14 +266,18 @@ int clamp_sel(int sel, int n) { return n == 0 ? -1 : std::min(sel, n - 1); }
 
 // Lines of a scrolling table: header, then rows with the selected one marked,
 // scrolled so the selection stays visible within `rows_h` lines.
-void table_out(Out& o, const Table& t, int sel, int width, int rows_h, Style header_style) {
+void table_out(Out& o, const Table& t, int sel, int width, int rows_h, Style header_style,
+               const std::vector<Style>& row_styles = {}) {
   std::string header;
   auto lines = t.lay(width, &header);
   o.add(header, header_style);
   int first = 0;
   if (sel >= rows_h) first = sel - rows_h + 1;
   for (int i = first; i < static_cast<int>(lines.size()) && i < first + rows_h; ++i)
-    o.add(lines[static_cast<size_t>(i)], i == sel ? Style::kSelected : Style::kNormal);
+    o.add(lines[static_cast<size_t>(i)],
+          i == sel ? Style::kSelected
+          : static_cast<size_t>(i) < row_styles.size() ? row_styles[static_cast<size_t>(i)]
+                                                       : Style::kNormal);
 }
 
 // -------------------------------------------------------------- Node tab
@@ -429,9 +435,12 @@ void peers_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
                       fnum(at(*p, "effective_depth"), 2), throughput(at(m, "goodput_bps")),
                       str(p, "stats", "packets_sent"), str(p, "stats", "packets_recv")});
   }
+  std::vector<Style> roles;
+  for (const json* p : peers)
+    roles.push_back(group_rank(*p) == 0 ? Style::kParent : group_rank(*p) == 1 ? Style::kChild : Style::kNormal);
   o.add(" Peers (" + std::to_string(peers.size()) + ")", Style::kTitle);
   if (peers.empty()) return o.add("  No peers", Style::kDim);
-  table_out(o, t, sel, width, h - 2, Style::kHeader);
+  table_out(o, t, sel, width, h - 2, Style::kHeader, roles);
 }
 
 // ---------------------------------------------------------- Transports tab

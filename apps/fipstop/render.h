@@ -95,7 +95,8 @@ struct KeyResult {
 };
 KeyResult handle_key(UiState& ui, int key, const Replies& replies);
 
-enum class Style : uint8_t { kNormal, kTitle, kHeader, kSelected, kDim, kAlert, kGood };
+// kParent / kChild: a peer row by tree role (colour only; plain on monochrome).
+enum class Style : uint8_t { kNormal, kTitle, kHeader, kSelected, kDim, kAlert, kGood, kParent, kChild };
 struct ScreenLine {
   std::string text;  // UTF-8, at most `width` display columns
   Style style = Style::kNormal;

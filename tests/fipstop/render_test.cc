@@ -147,6 +147,10 @@ TEST(FipstopRender, PeersTabShowsRolesNpubsAndFitsTheWidth) {
   EXPECT_NE(s.find("parent"), std::string::npos);
   EXPECT_NE(s.find("child"), std::string::npos);
   EXPECT_EQ(s.find("Pkts Rx"), std::string::npos);  // dropped at 80 columns
+  for (const auto& l : narrow) {  // rows styled by tree role
+    if (l.text.find("node-b") != std::string::npos) { EXPECT_EQ(l.style, Style::kParent); }
+    if (l.text.find("npub1a3k5...fuaa") != std::string::npos) { EXPECT_EQ(l.style, Style::kChild); }
+  }
   std::string wide = text(render(rs, ui, 200, 50));
   EXPECT_NE(wide.find("Pkts Rx"), std::string::npos);
   EXPECT_NE(wide.find("23.4ms"), std::string::npos);  // node-b's srtt
@@ -273,7 +277,7 @@ TEST(FipstopRender, RefusedAndUnreachableAreSaid) {
   refused.error = "unknown command: show_mmp";
   rs["show_mmp"] = refused;
   std::string s = text(render(rs, on(Tab::kPerformance), 80, 24));
-  EXPECT_NE(s.find("not available from this daemon: unknown command: show_mmp"), std::string::npos);
+  EXPECT_NE(s.find("\n  not available from this daemon: unknown command: show_mmp"), std::string::npos);
   // The graphs tab: show_stats_peers refused, history refused.
   rs["show_stats_peers"] = refused;
   UiState g = on(Tab::kGraphs);
