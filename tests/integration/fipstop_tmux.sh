@@ -110,6 +110,9 @@ expect s "Peer Filters (2)" "Filters tab"
 goto_tab s Performance
 wait_until 10 bash -c "tmux -S '$TMUX_SOCK' capture-pane -p -t s | grep -qE 'Link MMP|not available from this daemon'" \
   || { screen s; fail "Performance tab shows neither MMP nor a clear error"; }
+if shows s "Link MMP"; then  # a daemon with show_mmp: one row per linked peer
+  expect s "Link MMP (2)" "Performance tab: B's two links"
+fi
 goto_tab s Routing
 expect s "Lookups" "Routing tab"
 expect s "Coord Cache" "Routing tab tables"
