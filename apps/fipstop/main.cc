@@ -41,8 +41,11 @@ constexpr int kRequestTimeoutMs = 1500;
 // actions (disconnect); it polls every refresh interval or at once when kicked.
 class Poller {
  public:
-  Poller(std::string socket, std::chrono::milliseconds interval)
-      : socket_(std::move(socket)), interval_(interval), thread_([this] { run(); }) {}
+  Poller(std::string socket, std::string gateway_socket, std::chrono::milliseconds interval)
+      : socket_(std::move(socket)),
+        gateway_socket_(std::move(gateway_socket)),
+        interval_(interval),
+        thread_([this] { run(); }) {}
   ~Poller() {
     {
       std::lock_guard lk(mu_);
@@ -111,9 +114,11 @@ class Poller {
       for (const auto& q : queries) {
         fipstop::Reply r;
         if (stop_) break;
-        if (!ok) {  // the daemon is gone: do not wait on every query
+        if (!ok && !q.gateway) {  // the daemon is gone: do not wait on every query
           r.error = error;
-        } else if (auto res = fips::send_control_request(socket_, q.request, kRequestTimeoutMs); !res) {
+        } else if (auto res = fips::send_control_request(q.gateway ? gateway_socket_ : socket_,
+                                                         q.request, kRequestTimeoutMs);
+                   !res) {
           r.error = res.error();
           if (q.key == "show_status") { ok = false; error = r.error; }
         } else if (res.value().is_object() && res.value().value("status", "") == "ok") {
@@ -128,9 +133,11 @@ class Poller {
       }
       lk.lock();
       for (auto& [k, r] : fresh) {
-        // A socket failure keeps the last good data on screen (marked stale by
-        // the status bar); a daemon refusal replaces it.
-        if (!r.ok && !r.daemon_error && replies_.count(k) && replies_[k].ok) continue;
+        // A daemon socket failure keeps the last good data on screen (marked
+        // stale by the status bar); a refusal replaces it. The gateway's tab
+        // empties when the gateway goes away, as the reference's.
+        const bool gateway = k.rfind("gateway:", 0) == 0;
+        if (!gateway && !r.ok && !r.daemon_error && replies_.count(k) && replies_[k].ok) continue;
         replies_[k] = std::move(r);
       }
       connected_ = ok;
@@ -142,6 +149,7 @@ class Poller {
   }
 
   const std::string socket_;
+  const std::string gateway_socket_;
   const std::chrono::milliseconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -201,11 +209,12 @@ int main(int argc, char** argv) {
   double refresh_opt = 2;
   cli.add_option("-s,--socket", socket_path, "Control socket path (default: as fipsctl)");
   cli.add_option("--gateway-socket", gateway_socket,
-                 "fips-gateway control socket (accepted; this build has no gateway tab)");
+                 "fips-gateway control socket (default: as the reference, gateway.sock)");
   cli.add_option("-r,--refresh", refresh_opt, "Poll interval in seconds")->check(CLI::Range(0.1, 3600.0));
   cli.set_version_flag("-V,--version", std::string("fipstop ") + FIPS_VERSION_STRING);
   CLI11_PARSE(cli, argc, argv);
   if (socket_path.empty()) socket_path = fips::default_control_socket_path();
+  if (gateway_socket.empty()) gateway_socket = fips::resolve_default_socket("gateway.sock");
 
   std::setlocale(LC_ALL, "");
   std::signal(SIGTERM, on_signal);
@@ -237,8 +246,9 @@ int main(int argc, char** argv) {
   fipstop::UiState ui;
   ui.refresh_secs = refresh_opt;
   ui.socket_path = socket_path;
+  ui.gateway_socket_path = gateway_socket;
   {
-    Poller poller(socket_path,
+    Poller poller(socket_path, gateway_socket,
                   std::chrono::milliseconds(static_cast<int64_t>(refresh_opt * 1000)));
     fipstop::Replies replies;
     Clock::time_point last_ok;

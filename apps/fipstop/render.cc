@@ -934,6 +934,45 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
     o.lines.push_back(all[static_cast<size_t>(i)]);
 }
 
+// ----------------------------------------------------------------- Gateway
+
+// show_gateway + show_mappings from the fips-gateway control socket.
+void gateway_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
+  const Reply* g = reply(rs, "gateway:show_gateway");
+  if (!g) return o.add("  Waiting for data...", Style::kDim);
+  if (!g->ok) {
+    o.wrap("  fips-gateway not reachable at " + ui.gateway_socket_path + ": " + g->error, Style::kDim);
+    return;
+  }
+  const json* d = &g->data;
+  const json& ms = arr(data(rs, "gateway:show_mappings"), "mappings");
+  int sel = clamp_sel(ui.selected[static_cast<int>(Tab::kGateway)], static_cast<int>(ms.size()));
+  if (ui.detail && sel >= 0) {
+    const json& m = ms[static_cast<size_t>(sel)];
+    o.section("Mapping Detail (Esc closes)");
+    if (m.is_object())
+      for (auto it = m.begin(); it != m.end(); ++it) o.kv(it.key(), str(&it.value()), 16);
+    return;
+  }
+  o.add(" Pool " + str(d, "pool_cidr") + "  total " + str(d, "pool_total") + "  allocated " +
+            str(d, "pool_allocated") + "  active " + str(d, "pool_active") + "  draining " +
+            str(d, "pool_draining") + "  free " + str(d, "pool_free"),
+        Style::kTitle);
+  o.add(" NAT mappings " + str(d, "nat_mappings") + "  lan " + str(d, "lan_interface") + "  dns " +
+        str(d, "dns_listen") + " -> " + str(d, "dns_upstream") + "  uptime " +
+        uptime(at(d, "uptime_secs")));
+  Table t{{{"Virtual IP", 40}, {"DNS Name", 40}, {"Mesh Addr", 26}, {"State", 10},
+           {"Sess", 5, true}, {"Age", 8, true}, {"Last Ref", 8, true}},
+          {}};
+  for (const auto& m : ms)
+    t.rows.push_back({str(&m, "virtual_ip"), str(&m, "dns_name"), head(str(&m, "mesh_addr"), 24),
+                      str(&m, "state"), str(&m, "sessions"), str(&m, "age_secs"),
+                      str(&m, "last_ref_secs")});
+  o.add(" Mappings (" + std::to_string(ms.size()) + ")", Style::kHeader);
+  if (ms.empty()) return o.add("  No mappings", Style::kDim);
+  table_out(o, t, sel, width, h - 4, Style::kHeader);
+}
+
 // ------------------------------------------------------------ help, modal
 
 struct Binding {
@@ -970,6 +1009,9 @@ std::vector<Binding> bindings(Tab tab) {
            {"Right/Space Left", "time window"}, {"m", "view mode"},
            {"n / N", "next / previous metric or peer"}, {"s / S", "sort column / direction"}};
       break;
+    case Tab::kGateway:
+      b = {{"Up/Down", "select a mapping"}, {"Enter", "mapping detail"}, {"Esc", "close / deselect"}};
+      break;
     case Tab::kNode:
       break;
   }
@@ -999,6 +1041,7 @@ std::string footer_hints(const UiState& ui) {
     case Tab::kTree: case Tab::kFilters: case Tab::kRouting: return h + "  f pane  Up/Down scroll";
     case Tab::kPerformance: return h + "  f pane  s sort";
     case Tab::kGraphs: return h + "  m mode  Right window  n next";
+    case Tab::kGateway: return h + "  Enter detail";
     default: return h;
   }
 }
@@ -1008,8 +1051,8 @@ std::string footer_hints(const UiState& ui) {
 // ================================================================ public API
 
 const char* tab_label(Tab tab) {
-  static const char* kLabels[] = {"Node", "Peers", "Transports", "Sessions", "Tree",
-                                  "Filters", "Performance", "Routing", "Graphs"};
+  static const char* kLabels[] = {"Node",    "Peers",       "Transports", "Sessions", "Tree",
+                                  "Filters", "Performance", "Routing",    "Graphs",   "Gateway"};
   return kLabels[static_cast<int>(tab) % kTabCount];
 }
 
@@ -1051,6 +1094,8 @@ int selectable_rows(const Replies& rs, const UiState& ui) {
     case Tab::kPeers: return static_cast<int>(arr(data(rs, "show_peers"), "peers").size());
     case Tab::kSessions: return static_cast<int>(arr(data(rs, "show_sessions"), "sessions").size());
     case Tab::kTransports: return static_cast<int>(transport_rows(rs, ui).size());
+    case Tab::kGateway:
+      return static_cast<int>(arr(data(rs, "gateway:show_mappings"), "mappings").size());
     default: return 0;
   }
 }
@@ -1067,6 +1112,10 @@ std::vector<Query> queries_for(const UiState& ui, const Replies& rs) {
     case Tab::kFilters: add("show_bloom"); break;
     case Tab::kPerformance: add("show_mmp"); break;
     case Tab::kRouting: add("show_routing"); add("show_cache"); break;
+    case Tab::kGateway:
+      q.push_back({"gateway:show_gateway", request("show_gateway"), true});
+      q.push_back({"gateway:show_mappings", request("show_mappings"), true});
+      break;
     case Tab::kGraphs: {
       add("show_stats_peers");
       std::string req;
@@ -1121,7 +1170,8 @@ KeyResult handle_key(UiState& ui, int key, const Replies& rs) {
       return r;
     default: break;
   }
-  if (ui.tab == Tab::kPeers || ui.tab == Tab::kSessions || ui.tab == Tab::kTransports) {
+  if (ui.tab == Tab::kPeers || ui.tab == Tab::kSessions || ui.tab == Tab::kTransports ||
+      ui.tab == Tab::kGateway) {
     if (ui.detail) return r;  // the detail view only closes (Esc) or changes tab
     if (key == kKeyDown && rows > 0) sel = std::min(sel + 1, rows - 1);
     else if (key == kKeyUp && rows > 0) sel = std::max(sel - 1, 0);
@@ -1235,10 +1285,12 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
     title += "  " + npub + "  " + str(status, "state");
   }
   screen.push_back({title, Style::kTitle});
+  // Tabs: the active one in brackets; one space apart (all ten fit 80 columns).
   std::string tabs;
   for (int i = 0; i < kTabCount; ++i) {
-    std::string l = tab_label(static_cast<Tab>(i));
-    tabs += i == static_cast<int>(ui.tab) ? "[" + l + "]" : " " + l + " ";
+    const bool active = i == static_cast<int>(ui.tab);
+    if (i > 0) tabs += ' ';
+    tabs += active ? std::string("[") + tab_label(static_cast<Tab>(i)) + "]" : tab_label(static_cast<Tab>(i));
   }
   screen.push_back({tabs, Style::kHeader});
 
@@ -1254,6 +1306,7 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
     const std::string main_key = ui.tab == Tab::kNode || qs.size() < 2 ? qs[0].key : qs[1].key;
     const Reply* main_reply = reply(rs, main_key);
     if (ui.tab == Tab::kGraphs) main_reply = reply(rs, "show_stats_peers");
+    if (ui.tab == Tab::kGateway) main_reply = reply(rs, "show_status");  // its own socket: gateway_tab says
     if (!main_reply && ui.tab != Tab::kGraphs) {
       o.wrap(ui.connected || ui.conn_error.empty() ? "  Waiting for data..."
                                                    : "  daemon unreachable: " + ui.conn_error,
@@ -1278,6 +1331,7 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
         case Tab::kRouting:
         case Tab::kPerformance: panes_out(o, panes_for(rs, ui), ui, content_h); break;
         case Tab::kGraphs: graphs_tab(o, rs, ui, width, content_h); break;
+        case Tab::kGateway: gateway_tab(o, rs, ui, width, content_h); break;
       }
     }
   }

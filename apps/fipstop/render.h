@@ -23,9 +23,9 @@
 namespace fipstop {
 
 enum class Tab : uint8_t {
-  kNode, kPeers, kTransports, kSessions, kTree, kFilters, kPerformance, kRouting, kGraphs
+  kNode, kPeers, kTransports, kSessions, kTree, kFilters, kPerformance, kRouting, kGraphs, kGateway
 };
-inline constexpr int kTabCount = 9;
+inline constexpr int kTabCount = 10;
 const char* tab_label(Tab tab);
 
 // One control-socket exchange. ok: the daemon answered status "ok" and `data`
@@ -43,6 +43,7 @@ using Replies = std::map<std::string, Reply>;
 struct Query {
   std::string key;      // where the reply is stored (the command, or command+params)
   std::string request;  // the exact request line, '\n' included
+  bool gateway = false;  // sent to the fips-gateway socket, not the daemon's
   bool operator==(const Query&) const = default;
 };
 
@@ -55,7 +56,7 @@ struct SortState {
 
 struct UiState {
   Tab tab = Tab::kNode;
-  std::array<int, kTabCount> selected{-1, -1, -1, -1, -1, -1, -1, -1, -1};
+  std::array<int, kTabCount> selected{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
   bool detail = false;
   bool help = false;
   // Del on a peer: who is asked about (npub, display name) until y / n.
@@ -76,6 +77,7 @@ struct UiState {
   double updated_ago = 0;
   std::string message;  // last action result, e.g. a disconnect error
   std::string socket_path;
+  std::string gateway_socket_path;
 };
 
 // The queries the current state needs, show_status always first.
@@ -111,7 +113,7 @@ void settle(UiState& ui, const Replies& replies, int width, int height);
 int display_width(const std::string& s);                  // code points (no wide-char handling)
 std::string fit(const std::string& s, int width);         // truncate ("~" marks a cut) or pad
 std::string short_npub(const std::string& npub);          // npub1abcdefgh...wxyz (18 columns)
-// Rows a table tab can select (Peers, Transports, Sessions); 0 elsewhere.
+// Rows a table tab can select (Peers, Transports, Sessions, Gateway); 0 elsewhere.
 int selectable_rows(const Replies& replies, const UiState& ui);
 
 }  // namespace fipstop

@@ -388,6 +388,8 @@ TEST(FipstopRender, KeysCycleTabsHelpAndQuit) {
   }
   EXPECT_EQ(ui.tab, Tab::kNode);
   handle_key(ui, kKeyBackTab, rs);
+  EXPECT_EQ(ui.tab, Tab::kGateway);
+  handle_key(ui, kKeyBackTab, rs);
   EXPECT_EQ(ui.tab, Tab::kGraphs);
   handle_key(ui, kKeyBackTab, rs);
   handle_key(ui, 'g', rs);
@@ -404,6 +406,42 @@ TEST(FipstopRender, KeysCycleTabsHelpAndQuit) {
   EXPECT_TRUE(handle_key(ui, 'q', rs).quit);
   EXPECT_TRUE(handle_key(ui, kKeyCtrlC, rs).quit);
   EXPECT_EQ(queries_for(UiState{}, rs).front().request, "{\"command\":\"show_status\"}\n");
+}
+
+TEST(FipstopRender, GatewayTabFromTheGatewaySocket) {
+  Replies rs = fixture_replies();
+  UiState ui = on(Tab::kGateway);
+  ui.gateway_socket_path = "/run/fips/gateway.sock";
+  auto q = queries_for(ui, rs);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_FALSE(q[0].gateway);
+  EXPECT_TRUE(q[1].gateway);
+  EXPECT_EQ(q[1].request, "{\"command\":\"show_gateway\"}\n");
+  EXPECT_EQ(q[2].request, "{\"command\":\"show_mappings\"}\n");
+  Reply down;
+  down.error = "cannot connect to /run/fips/gateway.sock: No such file or directory (os error 2)";
+  rs[q[1].key] = down;
+  rs[q[2].key] = down;
+  std::string s = text(render(rs, ui, 80, 24));
+  EXPECT_NE(s.find("fips-gateway not reachable at /run/fips/gateway.sock"), std::string::npos);
+  EXPECT_NE(s.find(" Connected "), std::string::npos);  // the daemon itself is fine
+  rs[q[1].key] = ok(json::parse(R"({"data":{"pool_cidr":"10.99.0.0/24","pool_total":254,"pool_allocated":2,
+      "pool_active":1,"pool_draining":1,"pool_free":252,"nat_mappings":2},"status":"ok"})"));
+  rs[q[2].key] = ok(json::parse(R"({"data":{"mappings":[
+      {"virtual_ip":"10.99.0.7","dns_name":"node-b.fips","mesh_addr":"fd35:3f7b:543b:42fc:7098:ee3:32e3:fde5","state":"active","sessions":3},
+      {"virtual_ip":"10.99.0.8","state":"draining"}]},"status":"ok"})"));
+  s = text(render(rs, ui, 120, 30));
+  EXPECT_NE(s.find("Pool 10.99.0.0/24  total 254  allocated 2"), std::string::npos);
+  EXPECT_NE(s.find("Mappings (2)"), std::string::npos);
+  EXPECT_NE(s.find("node-b.fips"), std::string::npos);
+  EXPECT_NE(s.find("draining"), std::string::npos);
+  EXPECT_EQ(selectable_rows(rs, ui), 2);
+  handle_key(ui, kKeyDown, rs);
+  handle_key(ui, kKeyEnter, rs);
+  s = text(render(rs, ui, 120, 30));
+  EXPECT_NE(s.find("Mapping Detail"), std::string::npos);
+  EXPECT_NE(s.find("virtual_ip:"), std::string::npos);
+  EXPECT_NE(s.find("10.99.0.7"), std::string::npos);
 }
 
 TEST(FipstopRender, AbsentFieldsShowDashes) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fipstop against a live three-node line A - B - C on loopback, driven through
-# tmux: every tab at 80x24 shows B's peers, counts and states; selection,
+# tmux: every tab at 80x24 shows B's peers, counts and states (the Gateway tab
+# says no fips-gateway is reachable); selection,
 # detail, help and the Del confirmation work; a resize to 200x50 shows the
 # wide columns; killing B shows "daemon unreachable" and restarting it
 # recovers without touching fipstop; q and Ctrl-C end it with the shell
@@ -41,7 +42,7 @@ short() { echo "${1:0:12}"; }  # the Npub column shows npub1 + 7 chars, "...", t
 # it exits the pane shows the shell (and the exit status it printed).
 run_top() {  # run_top SESSION WIDTH HEIGHT NODE
   tm new-session -d -s "$1" -x "$2" -y "$3" "env -i PATH=$PATH TERM=xterm-256color HOME=$WORK PS1='shell\$ ' bash --norc --noprofile"
-  tm send-keys -t "$1" "$FIPSTOP -s $WORK/$4/control.sock -r 0.5; echo FIPSTOP_EXIT=\$?" Enter
+  tm send-keys -t "$1" "$FIPSTOP -s $WORK/$4/control.sock --gateway-socket $WORK/no-gateway.sock -r 0.5; echo FIPSTOP_EXIT=\$?" Enter
 }
 screen() { tm capture-pane -p -t "$1"; }
 shows() { screen "$1" | grep -qF -- "$2"; }
@@ -123,7 +124,12 @@ wait_until 10 bash -c "tmux -S '$TMUX_SOCK' capture-pane -p -t s | grep -qE '^[0
 key s m
 expect s "mode: MetricByPeer" "m cycles the Graphs mode"
 pass "Filters, Performance, Routing, Graphs tabs draw (Performance/Graphs: data or 'not available')"
+goto_tab s Gateway
+expect s "fips-gateway not reachable at $WORK/no-gateway.sock" "Gateway tab without a gateway"
+expect s " Connected " "the daemon stays Connected while the gateway is absent"
+pass "Gateway tab: no fips-gateway is said, the daemon stays Connected"
 
+goto_tab s Graphs
 key s '?'
 expect s "Help: Graphs" "help overlay"
 key s Escape
