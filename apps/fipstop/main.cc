@@ -7,8 +7,8 @@
 // erase() + refresh() (ncurses sends only the changed cells, no flicker).
 // Not here: what is on the screen and how keys act (render.h), the request /
 // response client (src/control/client.h).
-#include <CLI/CLI.hpp>
 #include <curses.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -31,7 +31,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
+extern "C" void on_signal(int) {
+  g_stop = true;
+}
 
 // Socket timeout per request: short, so that a wedged daemon delays only the
 // poll thread, and a restart is noticed within a refresh or two.
@@ -102,11 +104,14 @@ class Poller {
       std::string message;
       for (const auto& npub : actions) {
         auto res = fips::send_control_request(
-            socket_, fips::build_command_request("disconnect", {{"npub", npub}}), kRequestTimeoutMs);
-        if (!res) message = "disconnect failed: " + res.error();
+            socket_, fips::build_command_request("disconnect", {{"npub", npub}}),
+            kRequestTimeoutMs);
+        if (!res)
+          message = "disconnect failed: " + res.error();
         else if (res.value().value("status", "") != "ok")
           message = "disconnect: " + res.value().value("message", std::string("error"));
-        else message = "disconnected " + fipstop::short_npub(npub);
+        else
+          message = "disconnected " + fipstop::short_npub(npub);
       }
       fipstop::Replies fresh;
       bool ok = true;
@@ -120,7 +125,10 @@ class Poller {
                                                          q.request, kRequestTimeoutMs);
                    !res) {
           r.error = res.error();
-          if (q.key == "show_status") { ok = false; error = r.error; }
+          if (q.key == "show_status") {
+            ok = false;
+            error = r.error;
+          }
         } else if (res.value().is_object() && res.value().value("status", "") == "ok") {
           r.ok = true;
           r.data = res.value().contains("data") ? res.value()["data"] : nlohmann::json();
@@ -168,18 +176,31 @@ class Poller {
 
 int map_key(int ch) {
   switch (ch) {
-    case KEY_UP: return fipstop::kKeyUp;
-    case KEY_DOWN: return fipstop::kKeyDown;
-    case KEY_LEFT: return fipstop::kKeyLeft;
-    case KEY_RIGHT: return fipstop::kKeyRight;
-    case KEY_PPAGE: return fipstop::kKeyPageUp;
-    case KEY_NPAGE: return fipstop::kKeyPageDown;
-    case KEY_HOME: return fipstop::kKeyHome;
-    case KEY_END: return fipstop::kKeyEnd;
-    case KEY_BTAB: return fipstop::kKeyBackTab;
-    case KEY_DC: return fipstop::kKeyDelete;
-    case KEY_ENTER: case '\r': return fipstop::kKeyEnter;
-    default: return ch;
+    case KEY_UP:
+      return fipstop::kKeyUp;
+    case KEY_DOWN:
+      return fipstop::kKeyDown;
+    case KEY_LEFT:
+      return fipstop::kKeyLeft;
+    case KEY_RIGHT:
+      return fipstop::kKeyRight;
+    case KEY_PPAGE:
+      return fipstop::kKeyPageUp;
+    case KEY_NPAGE:
+      return fipstop::kKeyPageDown;
+    case KEY_HOME:
+      return fipstop::kKeyHome;
+    case KEY_END:
+      return fipstop::kKeyEnd;
+    case KEY_BTAB:
+      return fipstop::kKeyBackTab;
+    case KEY_DC:
+      return fipstop::kKeyDelete;
+    case KEY_ENTER:
+    case '\r':
+      return fipstop::kKeyEnter;
+    default:
+      return ch;
   }
 }
 
@@ -188,15 +209,24 @@ bool g_colour = false;
 attr_t attr_of(fipstop::Style s) {
   using fipstop::Style;
   switch (s) {
-    case Style::kTitle: return A_BOLD | (g_colour ? COLOR_PAIR(1) : 0);
-    case Style::kHeader: return A_BOLD | (g_colour ? COLOR_PAIR(2) : 0);
-    case Style::kSelected: return A_REVERSE;
-    case Style::kDim: return g_colour ? A_DIM : A_NORMAL;
-    case Style::kAlert: return A_BOLD | (g_colour ? COLOR_PAIR(3) : 0);
-    case Style::kGood: return g_colour ? COLOR_PAIR(4) : A_NORMAL;
-    case Style::kParent: return g_colour ? COLOR_PAIR(5) : A_NORMAL;
-    case Style::kChild: return g_colour ? COLOR_PAIR(1) : A_NORMAL;
-    default: return A_NORMAL;
+    case Style::kTitle:
+      return A_BOLD | (g_colour ? COLOR_PAIR(1) : 0);
+    case Style::kHeader:
+      return A_BOLD | (g_colour ? COLOR_PAIR(2) : 0);
+    case Style::kSelected:
+      return A_REVERSE;
+    case Style::kDim:
+      return g_colour ? A_DIM : A_NORMAL;
+    case Style::kAlert:
+      return A_BOLD | (g_colour ? COLOR_PAIR(3) : 0);
+    case Style::kGood:
+      return g_colour ? COLOR_PAIR(4) : A_NORMAL;
+    case Style::kParent:
+      return g_colour ? COLOR_PAIR(5) : A_NORMAL;
+    case Style::kChild:
+      return g_colour ? COLOR_PAIR(1) : A_NORMAL;
+    default:
+      return A_NORMAL;
   }
 }
 
@@ -210,7 +240,8 @@ int main(int argc, char** argv) {
   cli.add_option("-s,--socket", socket_path, "Control socket path (default: as fipsctl)");
   cli.add_option("--gateway-socket", gateway_socket,
                  "fips-gateway control socket (default: as the reference, gateway.sock)");
-  cli.add_option("-r,--refresh", refresh_opt, "Poll interval in seconds")->check(CLI::Range(0.1, 3600.0));
+  cli.add_option("-r,--refresh", refresh_opt, "Poll interval in seconds")
+      ->check(CLI::Range(0.1, 3600.0));
   cli.set_version_flag("-V,--version", std::string("fipstop ") + FIPS_VERSION_STRING);
   CLI11_PARSE(cli, argc, argv);
   if (socket_path.empty()) socket_path = fips::default_control_socket_path();
@@ -273,7 +304,8 @@ int main(int argc, char** argv) {
         for (size_t y = 0; y < lines.size(); ++y) {
           attr_t a = attr_of(lines[y].style);
           attron(a);
-          if (lines[y].style == fipstop::Style::kSelected || lines[y].style == fipstop::Style::kTitle)
+          if (lines[y].style == fipstop::Style::kSelected ||
+              lines[y].style == fipstop::Style::kTitle)
             mvhline(static_cast<int>(y), 0, ' ', w);  // the bar spans the width
           mvaddnstr(static_cast<int>(y), 0, lines[y].text.c_str(), -1);
           attroff(a);

@@ -21,7 +21,9 @@ const json* at(const json& j, const char* key) {
   if (it == j.end() || it->is_null()) return nullptr;
   return &*it;
 }
-const json* at(const json* j, const char* key) { return j ? at(*j, key) : nullptr; }
+const json* at(const json* j, const char* key) {
+  return j ? at(*j, key) : nullptr;
+}
 
 const json& arr(const json* j, const char* key) {
   static const json kEmpty = json::array();
@@ -45,8 +47,12 @@ std::string str(const json* j) {
   if (j->is_number_float()) return num(j->get<double>(), 2);
   return "-";
 }
-std::string str(const json* j, const char* key) { return str(at(j, key)); }
-std::string str(const json* j, const char* k1, const char* k2) { return str(at(at(j, k1), k2)); }
+std::string str(const json* j, const char* key) {
+  return str(at(j, key));
+}
+std::string str(const json* j, const char* k1, const char* k2) {
+  return str(at(at(j, k1), k2));
+}
 
 std::optional<double> dbl(const json* j) {
   if (j && j->is_number()) return j->get<double>();
@@ -64,7 +70,10 @@ bool flag(const json* j, const char* key) {
 std::string human_bytes(double v) {
   static const char* kUnits[] = {"B", "KB", "MB", "GB", "TB"};
   int u = 0;
-  while (v >= 1000 && u < 4) { v /= 1000; ++u; }
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
   return u == 0 ? num(v, 0) + " B" : num(v, 1) + " " + kUnits[u];
 }
 std::string bytes(const json* j) {
@@ -77,7 +86,10 @@ std::string throughput(const json* j) {
   double bps = *v;
   static const char* kUnits[] = {"bps", "Kbps", "Mbps", "Gbps"};
   int u = 0;
-  while (bps >= 1000 && u < 3) { bps /= 1000; ++u; }
+  while (bps >= 1000 && u < 3) {
+    bps /= 1000;
+    ++u;
+  }
   return num(bps, u == 0 ? 0 : 1) + kUnits[u];
 }
 std::string uptime(const json* j) {
@@ -120,16 +132,21 @@ struct Out {
     line.assign(indent, ' ');  // keep the message's own indentation
     auto put = [&] {
       if (word.empty()) return;
-      if (display_width(line) + 1 + display_width(word) > width && line.find_first_not_of(' ') != std::string::npos)
+      if (display_width(line) + 1 + display_width(word) > width &&
+          line.find_first_not_of(' ') != std::string::npos)
         flush();
       if (!line.empty() && line.back() != ' ') line += ' ';
       line += word;
       word.clear();
     };
     for (char c : text.substr(indent)) {
-      if (c == '\n') { put(); flush(); }
-      else if (c == ' ') put();
-      else word += c;
+      if (c == '\n') {
+        put();
+        flush();
+      } else if (c == ' ')
+        put();
+      else
+        word += c;
     }
     put();
     if (line.find_first_not_of(' ') != std::string::npos) lines.push_back({line, style});
@@ -192,7 +209,7 @@ struct Table {
 // ------------------------------------------------------------------- queries
 
 constexpr const char* kPeerMetrics[] = {"srtt_ms",    "loss_rate",   "bytes_in", "bytes_out",
-                                       "packets_in", "packets_out", "ecn_ce"};
+                                        "packets_in", "packets_out", "ecn_ce"};
 constexpr int kPeerMetricCount = 7;
 constexpr std::pair<const char*, const char*> kWindows[] = {
     {"1m", "1s"}, {"10m", "1s"}, {"1h", "1s"}, {"24h", "1m"}};
@@ -217,7 +234,8 @@ const json* data(const Replies& rs, const std::string& key) {
 }
 
 std::string graphs_key(const UiState& ui, const Replies& rs, std::string* req) {
-  const auto& [window, gran] = kWindows[((ui.graphs_window % kWindowCount) + kWindowCount) % kWindowCount];
+  const auto& [window, gran] =
+      kWindows[((ui.graphs_window % kWindowCount) + kWindowCount) % kWindowCount];
   json params = {{"granularity", gran}, {"window", window}};
   const char* cmd = "show_stats_all_history";
   if (ui.graphs_mode == GraphsMode::kMetricByPeer) {
@@ -234,7 +252,9 @@ std::string graphs_key(const UiState& ui, const Replies& rs, std::string* req) {
 
 // ---------------------------------------------------------------- table rows
 
-int group_rank(const json& p) { return flag(&p, "is_parent") ? 0 : flag(&p, "is_child") ? 1 : 2; }
+int group_rank(const json& p) {
+  return flag(&p, "is_parent") ? 0 : flag(&p, "is_child") ? 1 : 2;
+}
 
 std::vector<const json*> peers_in_order(const Replies& rs) {
   std::vector<const json*> v;
@@ -262,7 +282,9 @@ std::vector<TransportRow> transport_rows(const Replies& rs, const UiState& ui) {
 }
 
 // Keeps the selection inside [−1, n).
-int clamp_sel(int sel, int n) { return n == 0 ? -1 : std::min(sel, n - 1); }
+int clamp_sel(int sel, int n) {
+  return n == 0 ? -1 : std::min(sel, n - 1);
+}
 
 // Lines of a scrolling table: header, then rows with the selected one marked,
 // scrolled so the selection stays visible within `rows_h` lines.
@@ -274,10 +296,10 @@ void table_out(Out& o, const Table& t, int sel, int width, int rows_h, Style hea
   int first = 0;
   if (sel >= rows_h) first = sel - rows_h + 1;
   for (int i = first; i < static_cast<int>(lines.size()) && i < first + rows_h; ++i)
-    o.add(lines[static_cast<size_t>(i)],
-          i == sel ? Style::kSelected
-          : static_cast<size_t>(i) < row_styles.size() ? row_styles[static_cast<size_t>(i)]
-                                                       : Style::kNormal);
+    o.add(lines[static_cast<size_t>(i)], i == sel ? Style::kSelected
+                                         : static_cast<size_t>(i) < row_styles.size()
+                                             ? row_styles[static_cast<size_t>(i)]
+                                             : Style::kNormal);
 }
 
 // -------------------------------------------------------------- Node tab
@@ -293,7 +315,9 @@ std::string sparkline(const json& values, size_t n) {
     if (x) mx = std::max(mx, *x);
   std::string out;
   for (auto& x : v)
-    out += !x ? ' ' : mx <= 0 ? '.' : kLevels[std::clamp(static_cast<int>(*x / mx * 7 + 0.5), 1, 7)];
+    out += !x        ? ' '
+           : mx <= 0 ? '.'
+                     : kLevels[std::clamp(static_cast<int>(*x / mx * 7 + 0.5), 1, 7)];
   return out;
 }
 
@@ -301,8 +325,10 @@ std::string sparkline(const json& values, size_t n) {
 void listening_out(Out& o, const Reply* r) {
   if (!r) return;
   if (!r->ok) {
-    o.add(" Listening on fips0: " + std::string(r->daemon_error ? "not available from this daemon: "
-                                                                : "daemon unreachable: ") + r->error,
+    o.add(" Listening on fips0: " +
+              std::string(r->daemon_error ? "not available from this daemon: "
+                                          : "daemon unreachable: ") +
+              r->error,
           Style::kDim);
     return;
   }
@@ -315,11 +341,14 @@ void listening_out(Out& o, const Reply* r) {
   if (socks.empty()) return o.add("  no listeners reachable from fips0", Style::kDim);
   for (const auto& sk : socks) {
     const json* pid = at(sk, "pid");
-    std::string proc = pid ? (at(sk, "process") ? str(&sk, "process") : "?") + "(" + str(pid) + ")" : "?";
+    std::string proc =
+        pid ? (at(sk, "process") ? str(&sk, "process") : "?") + "(" + str(pid) + ")" : "?";
     if (pid && flag(&sk, "wildcard_bind")) proc += " *";
     const std::string f = at(sk, "filter") ? str(&sk, "filter") : "drop";
-    const char* state = f == "accept" || f == "no_firewall" ? "OPEN" : f == "drop" ? "filt"
-                        : f == "unknown" ? "filt?" : "?";
+    const char* state = f == "accept" || f == "no_firewall" ? "OPEN"
+                        : f == "drop"                       ? "filt"
+                        : f == "unknown"                    ? "filt?"
+                                                            : "?";
     o.add("  " + fit(str(&sk, "proto"), 5) + " " + fit(str(&sk, "port"), 6) + " " + fit(proc, 24) +
           " " + state);
   }
@@ -400,8 +429,8 @@ void peer_detail(Out& o, const json& p) {
   o.kv("Eff. Depth", fnum(at(p, "effective_depth"), 2));
   o.kv("Filter Seq", str(&p, "filter_sequence"));
   o.kv("Pkts Tx/Rx", str(&p, "stats", "packets_sent") + " / " + str(&p, "stats", "packets_recv"));
-  o.kv("Bytes Tx/Rx", bytes(at(at(p, "stats"), "bytes_sent")) + " / " +
-                          bytes(at(at(p, "stats"), "bytes_recv")));
+  o.kv("Bytes Tx/Rx",
+       bytes(at(at(p, "stats"), "bytes_sent")) + " / " + bytes(at(at(p, "stats"), "bytes_recv")));
   const json* m = at(p, "mmp");
   o.kv("MMP", "mode " + str(m, "mode") + ", srtt " + fnum(at(m, "srtt_ms"), 1, "ms") + ", loss " +
                   fnum(at(m, "loss_rate"), 3) + ", etx " + fnum(at(m, "etx"), 2) + ", lqi " +
@@ -429,7 +458,9 @@ void peers_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
     const json* m = at(*p, "mmp");
     const json* loss = at(m, "smoothed_loss") ? at(m, "smoothed_loss") : at(m, "loss_rate");
     t.rows.push_back({str(p, "display_name"), short_npub(str(p, "npub")),
-                      group_rank(*p) == 0 ? "parent" : group_rank(*p) == 1 ? "child" : "-",
+                      group_rank(*p) == 0   ? "parent"
+                      : group_rank(*p) == 1 ? "child"
+                                            : "-",
                       peer_transport(*p), dir_short(str(p, "direction")),
                       fnum(at(m, "srtt_ms"), 1, "ms"), fnum(loss, 3), fnum(at(m, "lqi"), 2),
                       fnum(at(*p, "effective_depth"), 2), throughput(at(m, "goodput_bps")),
@@ -437,7 +468,9 @@ void peers_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
   }
   std::vector<Style> roles;
   for (const json* p : peers)
-    roles.push_back(group_rank(*p) == 0 ? Style::kParent : group_rank(*p) == 1 ? Style::kChild : Style::kNormal);
+    roles.push_back(group_rank(*p) == 0   ? Style::kParent
+                    : group_rank(*p) == 1 ? Style::kChild
+                                          : Style::kNormal);
   o.add(" Peers (" + std::to_string(peers.size()) + ")", Style::kTitle);
   if (peers.empty()) return o.add("  No peers", Style::kDim);
   table_out(o, t, sel, width, h - 2, Style::kHeader, roles);
@@ -447,7 +480,8 @@ void peers_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
 
 void transports_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
   auto rows = transport_rows(rs, ui);
-  int sel = clamp_sel(ui.selected[static_cast<int>(Tab::kTransports)], static_cast<int>(rows.size()));
+  int sel =
+      clamp_sel(ui.selected[static_cast<int>(Tab::kTransports)], static_cast<int>(rows.size()));
   if (ui.detail && sel >= 0) {
     const json* t = rows[static_cast<size_t>(sel)].transport;
     const json* l = rows[static_cast<size_t>(sel)].link;
@@ -480,8 +514,9 @@ void transports_tab(Out& o, const Replies& rs, const UiState& ui, int width, int
   std::map<std::string, std::string> peer_by_addr;
   for (const auto& p : arr(data(rs, "show_peers"), "peers"))
     if (at(p, "transport_addr")) peer_by_addr[str(&p, "transport_addr")] = str(&p, "display_name");
-  Table t{{{"Transport / Link", 30}, {"State", 12}, {"Peer", 20}, {"Tx", 10, true}, {"Rx", 10, true}},
-          {}};
+  Table t{
+      {{"Transport / Link", 30}, {"State", 12}, {"Peer", 20}, {"Tx", 10, true}, {"Rx", 10, true}},
+      {}};
   size_t nt = 0;
   for (const auto& r : rows) {
     if (!r.link) {
@@ -502,8 +537,8 @@ void transports_tab(Out& o, const Replies& rs, const UiState& ui, int width, int
                         bytes(at(at(r.link, "stats"), "bytes_recv"))});
     }
   }
-  o.add(" Transports (" + std::to_string(nt) + ")  links: " +
-            std::to_string(arr(data(rs, "show_links"), "links").size()),
+  o.add(" Transports (" + std::to_string(nt) +
+            ")  links: " + std::to_string(arr(data(rs, "show_links"), "links").size()),
         Style::kTitle);
   if (rows.empty()) return o.add("  No transports", Style::kDim);
   table_out(o, t, sel, width, h - 2, Style::kHeader);
@@ -524,12 +559,12 @@ void sessions_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h
     const json* ini = at(s, "is_initiator");
     o.kv("Role", ini && ini->is_boolean() ? (ini->get<bool>() ? "Initiator" : "Responder") : "-");
     o.kv("Pkts Tx/Rx", str(&s, "stats", "packets_sent") + " / " + str(&s, "stats", "packets_recv"));
-    o.kv("Bytes Tx/Rx", bytes(at(at(s, "stats"), "bytes_sent")) + " / " +
-                            bytes(at(at(s, "stats"), "bytes_recv")));
+    o.kv("Bytes Tx/Rx",
+         bytes(at(at(s, "stats"), "bytes_sent")) + " / " + bytes(at(at(s, "stats"), "bytes_recv")));
     const json* m = at(s, "mmp");
-    o.kv("MMP", "mode " + str(m, "mode") + ", srtt " + fnum(at(m, "srtt_ms"), 1, "ms") +
-                    ", loss " + fnum(at(m, "loss_rate"), 3) + ", sqi " + fnum(at(m, "sqi"), 2) +
-                    ", path mtu " + str(m, "path_mtu"));
+    o.kv("MMP", "mode " + str(m, "mode") + ", srtt " + fnum(at(m, "srtt_ms"), 1, "ms") + ", loss " +
+                    fnum(at(m, "loss_rate"), 3) + ", sqi " + fnum(at(m, "sqi"), 2) + ", path mtu " +
+                    str(m, "path_mtu"));
     return;
   }
   Table t{{{"Name", 20},
@@ -610,58 +645,74 @@ std::vector<Pane> tree_panes(const json* d) {
   if (peers.lines.empty()) peers.lines.push_back("  No peers");
   peers.title = "Peers (" + std::to_string(ps.size()) + ")";
   const json* st = at(d, "stats");
-  for (const auto& [k, label] : std::vector<std::pair<const char*, const char*>>{
-           {"received", "Received"},       {"accepted", "Accepted"},
-           {"decode_error", "Decode Error"}, {"unknown_peer", "Unknown Peer"},
-           {"addr_mismatch", "Addr Mismatch"}, {"sig_failed", "Sig Failed"},
-           {"stale", "Stale"},             {"loop_detected", "Loop Detected"},
-           {"ancestry_changed", "Ancestry Changed"}, {"sent", "Sent"},
-           {"rate_limited", "Rate Limited"}, {"send_failed", "Send Failed"},
-           {"parent_switches", "Parent Switches"}, {"parent_losses", "Parent Losses"},
-           {"flap_dampened", "Flap Dampened"}})
+  for (const auto& [k, label] :
+       std::vector<std::pair<const char*, const char*>>{{"received", "Received"},
+                                                        {"accepted", "Accepted"},
+                                                        {"decode_error", "Decode Error"},
+                                                        {"unknown_peer", "Unknown Peer"},
+                                                        {"addr_mismatch", "Addr Mismatch"},
+                                                        {"sig_failed", "Sig Failed"},
+                                                        {"stale", "Stale"},
+                                                        {"loop_detected", "Loop Detected"},
+                                                        {"ancestry_changed", "Ancestry Changed"},
+                                                        {"sent", "Sent"},
+                                                        {"rate_limited", "Rate Limited"},
+                                                        {"send_failed", "Send Failed"},
+                                                        {"parent_switches", "Parent Switches"},
+                                                        {"parent_losses", "Parent Losses"},
+                                                        {"flap_dampened", "Flap Dampened"}})
     stats.lines.push_back(kvs(label, str(st, k)));
   return {node, peers, stats};
 }
 
 std::vector<Pane> filter_panes(const json* d) {
   Pane node{"Filter State", {}}, peers{"Peer Filters", {}}, stats{"Stats", {}};
-  node.lines = {kvs("Node Addr", str(d, "own_node_addr")), kvs("Leaf Only", str(d, "is_leaf_only")),
+  node.lines = {kvs("Node Addr", str(d, "own_node_addr")),
+                kvs("Leaf Only", str(d, "is_leaf_only")),
                 kvs("Sequence", str(d, "sequence")),
                 kvs("Leaf Deps", str(d, "leaf_dependent_count")),
-                kvs("Fill (sent uptree)", at(d, "uptree_fill_ratio")
-                                              ? num(dbl(at(d, "uptree_fill_ratio")).value_or(0) * 100, 2) + "%"
-                                              : "-"),
+                kvs("Fill (sent uptree)",
+                    at(d, "uptree_fill_ratio")
+                        ? num(dbl(at(d, "uptree_fill_ratio")).value_or(0) * 100, 2) + "%"
+                        : "-"),
                 kvs("Subtree est", fnum(at(d, "uptree_estimated_count"), 1))};
   const json& pf = arr(d, "peer_filters");
   for (const auto& p : pf) {
     auto fill = dbl(at(p, "fill_ratio"));
-    peers.lines.push_back(" " + fit(str(&p, "display_name"), 18) + " seq " +
-                          fit(str(&p, "filter_sequence"), 5) + " fill " +
-                          fit(fill ? num(*fill * 100, 2) + "%" : "-", 7) + " est " +
-                          fnum(at(p, "estimated_count"), 1) +
-                          (flag(&p, "has_filter") ? "" : "  (no filter)"));
+    peers.lines.push_back(
+        " " + fit(str(&p, "display_name"), 18) + " seq " + fit(str(&p, "filter_sequence"), 5) +
+        " fill " + fit(fill ? num(*fill * 100, 2) + "%" : "-", 7) + " est " +
+        fnum(at(p, "estimated_count"), 1) + (flag(&p, "has_filter") ? "" : "  (no filter)"));
   }
   if (pf.empty()) peers.lines.push_back("  No peer filters");
   peers.title = "Peer Filters (" + std::to_string(pf.size()) + ")";
   const json* st = at(d, "stats");
   for (const auto& [k, label] : std::vector<std::pair<const char*, const char*>>{
-           {"received", "Received"}, {"accepted", "Accepted"}, {"decode_error", "Decode Error"},
-           {"invalid", "Invalid"}, {"non_v1", "Non-v1"}, {"unknown_peer", "Unknown Peer"},
-           {"stale", "Stale"}, {"fill_exceeded", "Fill Exceeded"}, {"sent", "Sent"},
-           {"debounce_suppressed", "Debounce Suppressed"}, {"send_failed", "Send Failed"}})
+           {"received", "Received"},
+           {"accepted", "Accepted"},
+           {"decode_error", "Decode Error"},
+           {"invalid", "Invalid"},
+           {"non_v1", "Non-v1"},
+           {"unknown_peer", "Unknown Peer"},
+           {"stale", "Stale"},
+           {"fill_exceeded", "Fill Exceeded"},
+           {"sent", "Sent"},
+           {"debounce_suppressed", "Debounce Suppressed"},
+           {"send_failed", "Send Failed"}})
     stats.lines.push_back(kvs(label, str(st, k)));
   return {node, peers, stats};
 }
 
 std::vector<Pane> routing_panes(const json* d, const json* cache) {
   Pane tables{"Tables", {}}, traffic{"Traffic", {}}, lookups{"Lookups", {}};
-  tables.lines = {kvs("Coord Cache", str(d, "coord_cache_entries") +
-                                         (cache ? "  (max " + str(cache, "max_entries") + ")" : "")),
-                  kvs("Identity Cache", str(d, "identity_cache_entries")),
-                  kvs("Pending Lookups", std::to_string(arr(d, "pending_lookups").size())),
-                  kvs("Recent Requests", str(d, "recent_requests")),
-                  kvs("Pending TUN", str(d, "pending_tun_packets") + " pkts to " +
-                                         str(d, "pending_tun_destinations") + " dests")};
+  tables.lines = {
+      kvs("Coord Cache", str(d, "coord_cache_entries") +
+                             (cache ? "  (max " + str(cache, "max_entries") + ")" : "")),
+      kvs("Identity Cache", str(d, "identity_cache_entries")),
+      kvs("Pending Lookups", std::to_string(arr(d, "pending_lookups").size())),
+      kvs("Recent Requests", str(d, "recent_requests")),
+      kvs("Pending TUN", str(d, "pending_tun_packets") + " pkts to " +
+                             str(d, "pending_tun_destinations") + " dests")};
   for (const auto& p : arr(d, "pending_lookups"))
     tables.lines.push_back("   lookup " + fit(str(&p, "display_name"), 18) + " attempt " +
                            str(&p, "attempt") + ", age " + str(&p, "age_ms") + " ms");
@@ -673,21 +724,29 @@ std::vector<Pane> routing_panes(const json* d, const json* cache) {
     std::string p = std::string(what) + "_packets", b = std::string(what) + "_bytes";
     return str(f, p.c_str()) + " pkts (" + bytes(at(f, b.c_str())) + ")";
   };
-  traffic.lines = {kvs("Originated", pk("originated")), kvs("Delivered", pk("delivered")),
-                   kvs("Forwarded", pk("forwarded")),   kvs("Received", pk("received")),
+  traffic.lines = {kvs("Originated", pk("originated")),
+                   kvs("Delivered", pk("delivered")),
+                   kvs("Forwarded", pk("forwarded")),
+                   kvs("Received", pk("received")),
                    kvs("Drop no route", pk("drop_no_route")),
                    kvs("Drop MTU", pk("drop_mtu_exceeded")),
                    kvs("Drop send error", pk("drop_send_error")),
                    kvs("TTL exhausted", pk("ttl_exhausted")),
                    kvs("Decode error", pk("decode_error"))};
   const json* l = at(d, "lookup") ? at(d, "lookup") : at(d, "discovery");
-  for (const auto& [k, label] : std::vector<std::pair<const char*, const char*>>{
-           {"req_received", "Req Received"}, {"req_forwarded", "Req Forwarded"},
-           {"req_initiated", "Req Initiated"}, {"req_deduplicated", "Req Deduplicated"},
-           {"req_target_is_us", "Req Target Is Us"}, {"req_bloom_miss", "Req Bloom Miss"},
-           {"req_ttl_exhausted", "Req TTL Exhausted"}, {"resp_received", "Resp Received"},
-           {"resp_accepted", "Resp Accepted"}, {"resp_forwarded", "Resp Forwarded"},
-           {"resp_timed_out", "Resp Timed Out"}, {"resp_proof_failed", "Resp Proof Failed"}})
+  for (const auto& [k, label] :
+       std::vector<std::pair<const char*, const char*>>{{"req_received", "Req Received"},
+                                                        {"req_forwarded", "Req Forwarded"},
+                                                        {"req_initiated", "Req Initiated"},
+                                                        {"req_deduplicated", "Req Deduplicated"},
+                                                        {"req_target_is_us", "Req Target Is Us"},
+                                                        {"req_bloom_miss", "Req Bloom Miss"},
+                                                        {"req_ttl_exhausted", "Req TTL Exhausted"},
+                                                        {"resp_received", "Resp Received"},
+                                                        {"resp_accepted", "Resp Accepted"},
+                                                        {"resp_forwarded", "Resp Forwarded"},
+                                                        {"resp_timed_out", "Resp Timed Out"},
+                                                        {"resp_proof_failed", "Resp Proof Failed"}})
     lookups.lines.push_back(kvs(label, str(l, k)));
   return {tables, traffic, lookups};
 }
@@ -726,8 +785,8 @@ std::vector<Pane> mmp_panes(const json* d, const UiState& ui) {
     std::vector<std::string> labels{"name"};
     for (const auto& m : ms) labels.emplace_back(m.label);
     for (size_t i = 0; i < labels.size(); ++i)
-      hdr += " " + labels[i] +
-             (static_cast<int>(i) == sort.col ? (sort.descending ? "v" : "^") : "");
+      hdr +=
+          " " + labels[i] + (static_cast<int>(i) == sort.col ? (sort.descending ? "v" : "^") : "");
     p.lines.push_back(hdr);
     for (const json* e : items) {
       const json* l = at(e, layer);
@@ -768,11 +827,16 @@ std::vector<Pane> mmp_panes(const json* d, const UiState& ui) {
 // The stacked panes of a pane tab (Tree, Filters, Routing, Performance).
 std::vector<Pane> panes_for(const Replies& rs, const UiState& ui) {
   switch (ui.tab) {
-    case Tab::kTree: return tree_panes(data(rs, "show_tree"));
-    case Tab::kFilters: return filter_panes(data(rs, "show_bloom"));
-    case Tab::kRouting: return routing_panes(data(rs, "show_routing"), data(rs, "show_cache"));
-    case Tab::kPerformance: return mmp_panes(data(rs, "show_mmp"), ui);
-    default: return {};
+    case Tab::kTree:
+      return tree_panes(data(rs, "show_tree"));
+    case Tab::kFilters:
+      return filter_panes(data(rs, "show_bloom"));
+    case Tab::kRouting:
+      return routing_panes(data(rs, "show_routing"), data(rs, "show_cache"));
+    case Tab::kPerformance:
+      return mmp_panes(data(rs, "show_mmp"), ui);
+    default:
+      return {};
   }
 }
 
@@ -796,7 +860,8 @@ void panes_out(Out& o, const std::vector<Pane>& panes, const UiState& ui, int h)
     const Pane& p = panes[static_cast<size_t>(i)];
     const int body = bodies[static_cast<size_t>(i)];
     const int total = static_cast<int>(p.lines.size());
-    const int scroll = std::clamp(ui.scroll[t][static_cast<size_t>(i)], 0, std::max(0, total - body));
+    const int scroll =
+        std::clamp(ui.scroll[t][static_cast<size_t>(i)], 0, std::max(0, total - body));
     std::string more = total > body ? "  [" + std::to_string(scroll + 1) + "-" +
                                           std::to_string(std::min(total, scroll + body)) + "/" +
                                           std::to_string(total) + "]"
@@ -822,11 +887,16 @@ std::vector<std::string> chart(const json& values, int width, int rows) {
     if (x) maxv = std::max(maxv, *x);
   std::vector<std::string> out;
   for (int r = 0; r < rows; ++r) {
-    std::string axis = r == 0 ? fit(maxv >= 1000 ? num(maxv / 1000, 1) + "k" : num(maxv, maxv < 10 ? 2 : 0), 7)
-                              : r == rows - 1 ? fit("0", 7) : std::string(7, ' ');
+    std::string axis =
+        r == 0 ? fit(maxv >= 1000 ? num(maxv / 1000, 1) + "k" : num(maxv, maxv < 10 ? 2 : 0), 7)
+        : r == rows - 1 ? fit("0", 7)
+                        : std::string(7, ' ');
     std::string line = axis + "|";
     for (auto& x : v) {
-      if (!x) { line += ' '; continue; }
+      if (!x) {
+        line += ' ';
+        continue;
+      }
       int level = maxv > 0 ? static_cast<int>(std::lround(*x / maxv * rows * 2)) : 0;
       if (*x > 0 && level == 0) level = 1;
       int top = (rows - r) * 2;  // this row is full at level >= top
@@ -852,22 +922,26 @@ std::string series_summary(const json& vals) {
 }
 
 void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
-  const auto& [window, gran] = kWindows[((ui.graphs_window % kWindowCount) + kWindowCount) % kWindowCount];
+  const auto& [window, gran] =
+      kWindows[((ui.graphs_window % kWindowCount) + kWindowCount) % kWindowCount];
   static const char* kModes[] = {"Node", "MetricByPeer", "PeerByMetric"};
   std::string selector;
   const json& speers = arr(data(rs, "show_stats_peers"), "peers");
   if (ui.graphs_mode == GraphsMode::kMetricByPeer)
     selector = std::string("  metric: ") + kPeerMetrics[ui.graphs_metric % kPeerMetricCount];
   else if (ui.graphs_mode == GraphsMode::kPeerByMetric)
-    selector = "  peer: " + (speers.empty() ? std::string("-")
-                                            : str(&speers[static_cast<size_t>(ui.graphs_peer_idx) % speers.size()],
-                                                  "display_name"));
-  o.add(std::string(" Graphs  mode: ") + kModes[static_cast<int>(ui.graphs_mode)] + "  window: " +
-            window + " / " + gran + selector,
+    selector =
+        "  peer: " + (speers.empty()
+                          ? std::string("-")
+                          : str(&speers[static_cast<size_t>(ui.graphs_peer_idx) % speers.size()],
+                                "display_name"));
+  o.add(std::string(" Graphs  mode: ") + kModes[static_cast<int>(ui.graphs_mode)] +
+            "  window: " + window + " / " + gran + selector,
         Style::kTitle);
   if (ui.graphs_mode == GraphsMode::kPeerByMetric && speers.empty()) {
     const Reply* sp = reply(rs, "show_stats_peers");
-    if (sp && !sp->ok) return o.wrap(" not available from this daemon: " + sp->error, Style::kAlert);
+    if (sp && !sp->ok)
+      return o.wrap(" not available from this daemon: " + sp->error, Style::kAlert);
     return o.add("  No peers with history", Style::kDim);
   }
   std::string req;
@@ -875,9 +949,10 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
   const Reply* r = reply(rs, key);
   if (!r) return o.add("  Waiting for data...", Style::kDim);
   if (!r->ok)
-    return o.wrap(std::string(r->daemon_error ? " not available from this daemon: " : " daemon unreachable: ") +
-                     r->error,
-                 Style::kAlert);
+    return o.wrap(std::string(r->daemon_error ? " not available from this daemon: "
+                                              : " daemon unreachable: ") +
+                      r->error,
+                  Style::kAlert);
   // Series to draw: Node/PeerByMetric answer series[], MetricByPeer peers[].
   struct S {
     std::string title;
@@ -893,22 +968,34 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
       std::optional<double> mn, mx, last;
       size_t n = 0;
       for (const auto& x : arr(p, "values"))
-        if (auto d = dbl(&x)) { mn = mn ? std::min(*mn, *d) : *d; mx = mx ? std::max(*mx, *d) : *d; last = *d; ++n; }
+        if (auto d = dbl(&x)) {
+          mn = mn ? std::min(*mn, *d) : *d;
+          mx = mx ? std::max(*mx, *d) : *d;
+          last = *d;
+          ++n;
+        }
       switch (col) {
-        case 1: return mn.value_or(HUGE_VAL);
-        case 2: return mx.value_or(HUGE_VAL);
-        case 3: return last.value_or(HUGE_VAL);
-        default: return static_cast<double>(n);
+        case 1:
+          return mn.value_or(HUGE_VAL);
+        case 2:
+          return mx.value_or(HUGE_VAL);
+        case 3:
+          return last.value_or(HUGE_VAL);
+        default:
+          return static_cast<double>(n);
       }
     };
     std::stable_sort(ps.begin(), ps.end(), [&](const json* a, const json* b) {
-      bool lt = s.col == 0 ? str(a, "display_name") < str(b, "display_name") : key_of(a, s.col) < key_of(b, s.col);
-      bool gt = s.col == 0 ? str(b, "display_name") < str(a, "display_name") : key_of(b, s.col) < key_of(a, s.col);
+      bool lt = s.col == 0 ? str(a, "display_name") < str(b, "display_name")
+                           : key_of(a, s.col) < key_of(b, s.col);
+      bool gt = s.col == 0 ? str(b, "display_name") < str(a, "display_name")
+                           : key_of(b, s.col) < key_of(a, s.col);
       return s.descending ? gt : lt;
     });
     static const char* kSort[] = {"name", "min", "max", "last", "n"};
     std::string hdr = "  " + str(&r->data, "metric") + " (" + str(&r->data, "unit") + ")  sort:";
-    for (int i = 0; i < 5; ++i) hdr += std::string(" ") + kSort[i] + (i == s.col % 5 ? (s.descending ? "v" : "^") : "");
+    for (int i = 0; i < 5; ++i)
+      hdr += std::string(" ") + kSort[i] + (i == s.col % 5 ? (s.descending ? "v" : "^") : "");
     o.add(hdr + (ui.detail ? "  (Esc: all peers)" : "  (Enter: one peer)"), Style::kHeader);
     const int sel = ps.empty() ? -1 : ui.graphs_peer_idx % static_cast<int>(ps.size());
     for (int i = 0; i < static_cast<int>(ps.size()); ++i)
@@ -921,12 +1008,14 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
   }
   if (series.empty()) return o.add("  No series", Style::kDim);
   const int avail = h - static_cast<int>(o.lines.size());
-  const int chart_rows = series.size() == 1 ? std::max(2, avail - 1) : std::clamp(avail / 3 - 1, 2, 8);
+  const int chart_rows =
+      series.size() == 1 ? std::max(2, avail - 1) : std::clamp(avail / 3 - 1, 2, 8);
   std::vector<ScreenLine> all;
   static const json kNone = json::array();
   for (const auto& s : series) {
     const json& vals = s.values && s.values->is_array() ? *s.values : kNone;
-    all.push_back({" " + s.title + "  " + series_summary(vals), s.selected ? Style::kSelected : Style::kHeader});
+    all.push_back({" " + s.title + "  " + series_summary(vals),
+                   s.selected ? Style::kSelected : Style::kHeader});
     for (auto& l : chart(vals, width, chart_rows)) all.push_back({l, Style::kNormal});
   }
   int first = std::clamp(ui.graphs_scroll, 0, std::max(0, static_cast<int>(all.size()) - avail));
@@ -941,7 +1030,8 @@ void gateway_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h)
   const Reply* g = reply(rs, "gateway:show_gateway");
   if (!g) return o.add("  Waiting for data...", Style::kDim);
   if (!g->ok) {
-    o.wrap("  fips-gateway not reachable at " + ui.gateway_socket_path + ": " + g->error, Style::kDim);
+    o.wrap("  fips-gateway not reachable at " + ui.gateway_socket_path + ": " + g->error,
+           Style::kDim);
     return;
   }
   const json* d = &g->data;
@@ -961,8 +1051,13 @@ void gateway_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h)
   o.add(" NAT mappings " + str(d, "nat_mappings") + "  lan " + str(d, "lan_interface") + "  dns " +
         str(d, "dns_listen") + " -> " + str(d, "dns_upstream") + "  uptime " +
         uptime(at(d, "uptime_secs")));
-  Table t{{{"Virtual IP", 40}, {"DNS Name", 40}, {"Mesh Addr", 26}, {"State", 10},
-           {"Sess", 5, true}, {"Age", 8, true}, {"Last Ref", 8, true}},
+  Table t{{{"Virtual IP", 40},
+           {"DNS Name", 40},
+           {"Mesh Addr", 26},
+           {"State", 10},
+           {"Sess", 5, true},
+           {"Age", 8, true},
+           {"Last Ref", 8, true}},
           {}};
   for (const auto& m : ms)
     t.rows.push_back({str(&m, "virtual_ip"), str(&m, "dns_name"), head(str(&m, "mesh_addr"), 24),
@@ -983,34 +1078,48 @@ std::vector<Binding> bindings(Tab tab) {
   std::vector<Binding> b;
   switch (tab) {
     case Tab::kPeers:
-      b = {{"Up/Down", "select a peer"}, {"Enter", "peer detail"}, {"Esc", "close detail / deselect"},
+      b = {{"Up/Down", "select a peer"},
+           {"Enter", "peer detail"},
+           {"Esc", "close detail / deselect"},
            {"Del", "disconnect the selected peer (asks y/n)"}};
       break;
     case Tab::kSessions:
-      b = {{"Up/Down", "select a session"}, {"Enter", "session detail"}, {"Esc", "close / deselect"}};
+      b = {{"Up/Down", "select a session"},
+           {"Enter", "session detail"},
+           {"Esc", "close / deselect"}};
       break;
     case Tab::kTransports:
-      b = {{"Up/Down", "select a row"}, {"Enter", "detail"}, {"Right/Space", "expand links"},
-           {"Left", "collapse"}, {"e / c", "expand / collapse all"}, {"Esc", "close / deselect"}};
+      b = {{"Up/Down", "select a row"},        {"Enter", "detail"},
+           {"Right/Space", "expand links"},    {"Left", "collapse"},
+           {"e / c", "expand / collapse all"}, {"Esc", "close / deselect"}};
       break;
     case Tab::kTree:
     case Tab::kFilters:
     case Tab::kRouting:
-      b = {{"f", "focus the next pane"}, {"Up/Down", "scroll one row"},
-           {"PgUp/PgDn", "scroll ten rows"}, {"Home/End", "top / bottom"}};
+      b = {{"f", "focus the next pane"},
+           {"Up/Down", "scroll one row"},
+           {"PgUp/PgDn", "scroll ten rows"},
+           {"Home/End", "top / bottom"}};
       break;
     case Tab::kPerformance:
-      b = {{"f", "focus Link / Session pane"}, {"Up/Down PgUp/PgDn", "scroll"},
-           {"Home/End", "top / bottom"}, {"s", "next sort column"}, {"S", "sort direction"}};
+      b = {{"f", "focus Link / Session pane"},
+           {"Up/Down PgUp/PgDn", "scroll"},
+           {"Home/End", "top / bottom"},
+           {"s", "next sort column"},
+           {"S", "sort direction"}};
       break;
     case Tab::kGraphs:
       b = {{"Up/Down", "scroll plots (MetricByPeer: select a peer)"},
            {"Enter", "MetricByPeer: the selected peer's plot alone"},
-           {"Right/Space Left", "time window"}, {"m", "view mode"},
-           {"n / N", "next / previous metric or peer"}, {"s / S", "sort column / direction"}};
+           {"Right/Space Left", "time window"},
+           {"m", "view mode"},
+           {"n / N", "next / previous metric or peer"},
+           {"s / S", "sort column / direction"}};
       break;
     case Tab::kGateway:
-      b = {{"Up/Down", "select a mapping"}, {"Enter", "mapping detail"}, {"Esc", "close / deselect"}};
+      b = {{"Up/Down", "select a mapping"},
+           {"Enter", "mapping detail"},
+           {"Esc", "close / deselect"}};
       break;
     case Tab::kNode:
       break;
@@ -1020,8 +1129,10 @@ std::vector<Binding> bindings(Tab tab) {
 
 void help_out(Out& o, const UiState& ui) {
   o.section(std::string("Help: ") + tab_label(ui.tab) + "  (? or Esc closes)");
-  std::vector<Binding> global = {{"q, Ctrl-C", "quit"},          {"Tab / Shift-Tab", "next / previous tab"},
-                                 {"g", "Graphs tab"},             {"?", "toggle this help"},
+  std::vector<Binding> global = {{"q, Ctrl-C", "quit"},
+                                 {"Tab / Shift-Tab", "next / previous tab"},
+                                 {"g", "Graphs tab"},
+                                 {"?", "toggle this help"},
                                  {"Esc", "close detail, else deselect"}};
   o.add(" Global", Style::kHeader);
   for (const auto& b : global) o.add("   " + fit(b.keys, 20) + b.what);
@@ -1035,14 +1146,24 @@ std::string footer_hints(const UiState& ui) {
   if (ui.help) return "? close help  q quit";
   std::string h = "q quit  Tab next  ? help";
   switch (ui.tab) {
-    case Tab::kPeers: return h + "  Enter detail  Del disconnect";
-    case Tab::kSessions: return h + "  Enter detail";
-    case Tab::kTransports: return h + "  Enter detail  Space expand";
-    case Tab::kTree: case Tab::kFilters: case Tab::kRouting: return h + "  f pane  Up/Down scroll";
-    case Tab::kPerformance: return h + "  f pane  s sort";
-    case Tab::kGraphs: return h + "  m mode  Right window  n next";
-    case Tab::kGateway: return h + "  Enter detail";
-    default: return h;
+    case Tab::kPeers:
+      return h + "  Enter detail  Del disconnect";
+    case Tab::kSessions:
+      return h + "  Enter detail";
+    case Tab::kTransports:
+      return h + "  Enter detail  Space expand";
+    case Tab::kTree:
+    case Tab::kFilters:
+    case Tab::kRouting:
+      return h + "  f pane  Up/Down scroll";
+    case Tab::kPerformance:
+      return h + "  f pane  s sort";
+    case Tab::kGraphs:
+      return h + "  m mode  Right window  n next";
+    case Tab::kGateway:
+      return h + "  Enter detail";
+    default:
+      return h;
   }
 }
 
@@ -1091,12 +1212,16 @@ std::string short_npub(const std::string& npub) {
 
 int selectable_rows(const Replies& rs, const UiState& ui) {
   switch (ui.tab) {
-    case Tab::kPeers: return static_cast<int>(arr(data(rs, "show_peers"), "peers").size());
-    case Tab::kSessions: return static_cast<int>(arr(data(rs, "show_sessions"), "sessions").size());
-    case Tab::kTransports: return static_cast<int>(transport_rows(rs, ui).size());
+    case Tab::kPeers:
+      return static_cast<int>(arr(data(rs, "show_peers"), "peers").size());
+    case Tab::kSessions:
+      return static_cast<int>(arr(data(rs, "show_sessions"), "sessions").size());
+    case Tab::kTransports:
+      return static_cast<int>(transport_rows(rs, ui).size());
     case Tab::kGateway:
       return static_cast<int>(arr(data(rs, "gateway:show_mappings"), "mappings").size());
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -1104,14 +1229,33 @@ std::vector<Query> queries_for(const UiState& ui, const Replies& rs) {
   std::vector<Query> q{{"show_status", request("show_status")}};
   auto add = [&](const char* c) { q.push_back({c, request(c)}); };
   switch (ui.tab) {
-    case Tab::kNode: add("show_listening_sockets"); break;
-    case Tab::kPeers: add("show_peers"); break;
-    case Tab::kTransports: add("show_transports"); add("show_links"); add("show_peers"); break;
-    case Tab::kSessions: add("show_sessions"); break;
-    case Tab::kTree: add("show_tree"); break;
-    case Tab::kFilters: add("show_bloom"); break;
-    case Tab::kPerformance: add("show_mmp"); break;
-    case Tab::kRouting: add("show_routing"); add("show_cache"); break;
+    case Tab::kNode:
+      add("show_listening_sockets");
+      break;
+    case Tab::kPeers:
+      add("show_peers");
+      break;
+    case Tab::kTransports:
+      add("show_transports");
+      add("show_links");
+      add("show_peers");
+      break;
+    case Tab::kSessions:
+      add("show_sessions");
+      break;
+    case Tab::kTree:
+      add("show_tree");
+      break;
+    case Tab::kFilters:
+      add("show_bloom");
+      break;
+    case Tab::kPerformance:
+      add("show_mmp");
+      break;
+    case Tab::kRouting:
+      add("show_routing");
+      add("show_cache");
+      break;
     case Tab::kGateway:
       q.push_back({"gateway:show_gateway", request("show_gateway"), true});
       q.push_back({"gateway:show_mappings", request("show_mappings"), true});
@@ -1158,24 +1302,39 @@ KeyResult handle_key(UiState& ui, int key, const Replies& rs) {
   const bool pane_tab = ui.tab == Tab::kTree || ui.tab == Tab::kFilters ||
                         ui.tab == Tab::kRouting || ui.tab == Tab::kPerformance;
   const int panes = ui.tab == Tab::kPerformance ? 2 : 3;
-  int& scroll = ui.scroll[static_cast<size_t>(t)][static_cast<size_t>(ui.focus[static_cast<size_t>(t)] % panes)];
+  int& scroll = ui.scroll[static_cast<size_t>(t)]
+                         [static_cast<size_t>(ui.focus[static_cast<size_t>(t)] % panes)];
   switch (key) {
-    case kKeyTab: switch_tab(static_cast<Tab>((t + 1) % kTabCount)); return r;
-    case kKeyBackTab: switch_tab(static_cast<Tab>((t + kTabCount - 1) % kTabCount)); return r;
-    case 'g': switch_tab(Tab::kGraphs); return r;
-    case '?': ui.help = true; return r;
-    case kKeyEsc:
-      if (ui.detail) ui.detail = false;
-      else sel = -1;
+    case kKeyTab:
+      switch_tab(static_cast<Tab>((t + 1) % kTabCount));
       return r;
-    default: break;
+    case kKeyBackTab:
+      switch_tab(static_cast<Tab>((t + kTabCount - 1) % kTabCount));
+      return r;
+    case 'g':
+      switch_tab(Tab::kGraphs);
+      return r;
+    case '?':
+      ui.help = true;
+      return r;
+    case kKeyEsc:
+      if (ui.detail)
+        ui.detail = false;
+      else
+        sel = -1;
+      return r;
+    default:
+      break;
   }
   if (ui.tab == Tab::kPeers || ui.tab == Tab::kSessions || ui.tab == Tab::kTransports ||
       ui.tab == Tab::kGateway) {
     if (ui.detail) return r;  // the detail view only closes (Esc) or changes tab
-    if (key == kKeyDown && rows > 0) sel = std::min(sel + 1, rows - 1);
-    else if (key == kKeyUp && rows > 0) sel = std::max(sel - 1, 0);
-    else if (key == kKeyEnter && sel >= 0 && sel < rows) ui.detail = true;
+    if (key == kKeyDown && rows > 0)
+      sel = std::min(sel + 1, rows - 1);
+    else if (key == kKeyUp && rows > 0)
+      sel = std::max(sel - 1, 0);
+    else if (key == kKeyEnter && sel >= 0 && sel < rows)
+      ui.detail = true;
     else if (key == kKeyDelete && ui.tab == Tab::kPeers && sel >= 0 && sel < rows) {
       const json* p = peers_in_order(rs)[static_cast<size_t>(sel)];
       if (at(*p, "npub")) ui.confirm = std::make_pair(str(p, "npub"), str(p, "display_name"));
@@ -1206,17 +1365,26 @@ KeyResult handle_key(UiState& ui, int key, const Replies& rs) {
     return r;
   }
   if (pane_tab) {
-    if (key == 'f') ui.focus[static_cast<size_t>(t)] = (ui.focus[static_cast<size_t>(t)] + 1) % panes;
-    else if (key == kKeyDown) ++scroll;
-    else if (key == kKeyUp) scroll = std::max(0, scroll - 1);
-    else if (key == kKeyPageDown) scroll += 10;
-    else if (key == kKeyPageUp) scroll = std::max(0, scroll - 10);
-    else if (key == kKeyHome) scroll = 0;
-    else if (key == kKeyEnd) scroll = 1 << 20;  // clamped when drawn
+    if (key == 'f')
+      ui.focus[static_cast<size_t>(t)] = (ui.focus[static_cast<size_t>(t)] + 1) % panes;
+    else if (key == kKeyDown)
+      ++scroll;
+    else if (key == kKeyUp)
+      scroll = std::max(0, scroll - 1);
+    else if (key == kKeyPageDown)
+      scroll += 10;
+    else if (key == kKeyPageUp)
+      scroll = std::max(0, scroll - 10);
+    else if (key == kKeyHome)
+      scroll = 0;
+    else if (key == kKeyEnd)
+      scroll = 1 << 20;  // clamped when drawn
     else if (ui.tab == Tab::kPerformance && (key == 's' || key == 'S')) {
       SortState& s = ui.focus[static_cast<size_t>(t)] % 2 == 1 ? ui.mmp_session : ui.mmp_link;
-      if (key == 's') s = {(s.col + 1) % 6, false};
-      else s.descending = !s.descending;
+      if (key == 's')
+        s = {(s.col + 1) % 6, false};
+      else
+        s.descending = !s.descending;
     }
     // Scroll offsets beyond the content are clamped when drawn; keep them bounded here.
     scroll = std::min(scroll, 1 << 20);
@@ -1230,13 +1398,18 @@ KeyResult handle_key(UiState& ui, int key, const Replies& rs) {
     if (ui.graphs_mode == GraphsMode::kMetricByPeer && (key == kKeyDown || key == kKeyUp)) {
       // Move the by-peer selection (the open detail follows it).
       if (hist_peers > 0)
-        ui.graphs_peer_idx = (ui.graphs_peer_idx % hist_peers + (key == kKeyDown ? 1 : hist_peers - 1)) % hist_peers;
+        ui.graphs_peer_idx =
+            (ui.graphs_peer_idx % hist_peers + (key == kKeyDown ? 1 : hist_peers - 1)) % hist_peers;
     } else if (ui.graphs_mode == GraphsMode::kMetricByPeer && key == kKeyEnter) {
       if (hist_peers > 0) ui.detail = true;
-    } else if (key == kKeyDown) ui.graphs_scroll = std::min(ui.graphs_scroll + 1, 1 << 20);
-    else if (key == kKeyUp) ui.graphs_scroll = std::max(0, ui.graphs_scroll - 1);
-    else if (key == kKeyRight || key == ' ') ui.graphs_window = (ui.graphs_window + 1) % kWindowCount, r.refetch = true;
-    else if (key == kKeyLeft) ui.graphs_window = (ui.graphs_window + kWindowCount - 1) % kWindowCount, r.refetch = true;
+    } else if (key == kKeyDown)
+      ui.graphs_scroll = std::min(ui.graphs_scroll + 1, 1 << 20);
+    else if (key == kKeyUp)
+      ui.graphs_scroll = std::max(0, ui.graphs_scroll - 1);
+    else if (key == kKeyRight || key == ' ')
+      ui.graphs_window = (ui.graphs_window + 1) % kWindowCount, r.refetch = true;
+    else if (key == kKeyLeft)
+      ui.graphs_window = (ui.graphs_window + kWindowCount - 1) % kWindowCount, r.refetch = true;
     else if (key == 'm') {
       ui.graphs_mode = static_cast<GraphsMode>((static_cast<int>(ui.graphs_mode) + 1) % 3);
       ui.graphs_scroll = 0;
@@ -1249,8 +1422,10 @@ KeyResult handle_key(UiState& ui, int key, const Replies& rs) {
       else if (ui.graphs_mode == GraphsMode::kPeerByMetric && npeers > 0)
         ui.graphs_peer_idx = (ui.graphs_peer_idx + d + npeers) % npeers;
       r.refetch = true;
-    } else if (key == 's') ui.graphs_peer = {(ui.graphs_peer.col + 1) % 5, false};
-    else if (key == 'S') ui.graphs_peer.descending = !ui.graphs_peer.descending;
+    } else if (key == 's')
+      ui.graphs_peer = {(ui.graphs_peer.col + 1) % 5, false};
+    else if (key == 'S')
+      ui.graphs_peer.descending = !ui.graphs_peer.descending;
   }
   return r;
 }
@@ -1290,7 +1465,8 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
   for (int i = 0; i < kTabCount; ++i) {
     const bool active = i == static_cast<int>(ui.tab);
     if (i > 0) tabs += ' ';
-    tabs += active ? std::string("[") + tab_label(static_cast<Tab>(i)) + "]" : tab_label(static_cast<Tab>(i));
+    tabs += active ? std::string("[") + tab_label(static_cast<Tab>(i)) + "]"
+                   : tab_label(static_cast<Tab>(i));
   }
   screen.push_back({tabs, Style::kHeader});
 
@@ -1306,12 +1482,14 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
     const std::string main_key = ui.tab == Tab::kNode || qs.size() < 2 ? qs[0].key : qs[1].key;
     const Reply* main_reply = reply(rs, main_key);
     if (ui.tab == Tab::kGraphs) main_reply = reply(rs, "show_stats_peers");
-    if (ui.tab == Tab::kGateway) main_reply = reply(rs, "show_status");  // its own socket: gateway_tab says
+    if (ui.tab == Tab::kGateway)
+      main_reply = reply(rs, "show_status");  // its own socket: gateway_tab says
     if (!main_reply && ui.tab != Tab::kGraphs) {
       o.wrap(ui.connected || ui.conn_error.empty() ? "  Waiting for data..."
                                                    : "  daemon unreachable: " + ui.conn_error,
              ui.connected ? Style::kDim : Style::kAlert);
-    } else if (main_reply && !main_reply->ok && main_reply->daemon_error && ui.tab != Tab::kGraphs) {
+    } else if (main_reply && !main_reply->ok && main_reply->daemon_error &&
+               ui.tab != Tab::kGraphs) {
       o.wrap("  not available from this daemon: " + main_reply->error, Style::kAlert);
     } else if (main_reply && !main_reply->ok && !main_reply->daemon_error) {
       o.wrap("  daemon unreachable: " + main_reply->error, Style::kAlert);
@@ -1323,15 +1501,27 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
           node_tab(o, d);
           listening_out(o, reply(rs, "show_listening_sockets"));
           break;
-        case Tab::kPeers: peers_tab(o, rs, ui, width, content_h); break;
-        case Tab::kTransports: transports_tab(o, rs, ui, width, content_h); break;
-        case Tab::kSessions: sessions_tab(o, rs, ui, width, content_h); break;
+        case Tab::kPeers:
+          peers_tab(o, rs, ui, width, content_h);
+          break;
+        case Tab::kTransports:
+          transports_tab(o, rs, ui, width, content_h);
+          break;
+        case Tab::kSessions:
+          sessions_tab(o, rs, ui, width, content_h);
+          break;
         case Tab::kTree:
         case Tab::kFilters:
         case Tab::kRouting:
-        case Tab::kPerformance: panes_out(o, panes_for(rs, ui), ui, content_h); break;
-        case Tab::kGraphs: graphs_tab(o, rs, ui, width, content_h); break;
-        case Tab::kGateway: gateway_tab(o, rs, ui, width, content_h); break;
+        case Tab::kPerformance:
+          panes_out(o, panes_for(rs, ui), ui, content_h);
+          break;
+        case Tab::kGraphs:
+          graphs_tab(o, rs, ui, width, content_h);
+          break;
+        case Tab::kGateway:
+          gateway_tab(o, rs, ui, width, content_h);
+          break;
       }
     }
   }
@@ -1345,9 +1535,11 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
     for (auto& b : box) bw = std::max(bw, display_width(b));
     bw = std::min(bw + 4, width);
     int top = content_h / 2 - 2;
-    o.lines[static_cast<size_t>(top)] = {"+" + std::string(static_cast<size_t>(std::max(0, bw - 2)), '-') + "+", Style::kAlert};
+    o.lines[static_cast<size_t>(top)] = {
+        "+" + std::string(static_cast<size_t>(std::max(0, bw - 2)), '-') + "+", Style::kAlert};
     for (size_t i = 0; i < box.size(); ++i)
-      o.lines[static_cast<size_t>(top) + 1 + i] = {"| " + fit(box[i], bw - 4) + " |", Style::kAlert};
+      o.lines[static_cast<size_t>(top) + 1 + i] = {"| " + fit(box[i], bw - 4) + " |",
+                                                   Style::kAlert};
     o.lines[static_cast<size_t>(top) + 4] = o.lines[static_cast<size_t>(top)];
   }
   for (auto& l : o.lines) screen.push_back(std::move(l));

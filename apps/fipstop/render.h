@@ -11,10 +11,10 @@
 // (src/control/client.h).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <array>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,7 +23,16 @@
 namespace fipstop {
 
 enum class Tab : uint8_t {
-  kNode, kPeers, kTransports, kSessions, kTree, kFilters, kPerformance, kRouting, kGraphs, kGateway
+  kNode,
+  kPeers,
+  kTransports,
+  kSessions,
+  kTree,
+  kFilters,
+  kPerformance,
+  kRouting,
+  kGraphs,
+  kGateway
 };
 inline constexpr int kTabCount = 10;
 const char* tab_label(Tab tab);
@@ -41,8 +50,8 @@ struct Reply {
 using Replies = std::map<std::string, Reply>;
 
 struct Query {
-  std::string key;      // where the reply is stored (the command, or command+params)
-  std::string request;  // the exact request line, '\n' included
+  std::string key;       // where the reply is stored (the command, or command+params)
+  std::string request;   // the exact request line, '\n' included
   bool gateway = false;  // sent to the fips-gateway socket, not the daemon's
   bool operator==(const Query&) const = default;
 };
@@ -61,9 +70,9 @@ struct UiState {
   bool help = false;
   // Del on a peer: who is asked about (npub, display name) until y / n.
   std::optional<std::pair<std::string, std::string>> confirm;
-  std::array<int, kTabCount> focus{};                       // focused pane (pane tabs)
-  std::array<std::array<int, 3>, kTabCount> scroll{};       // per-pane scroll offsets
-  std::set<uint64_t> expanded;                              // expanded transport ids
+  std::array<int, kTabCount> focus{};                  // focused pane (pane tabs)
+  std::array<std::array<int, 3>, kTabCount> scroll{};  // per-pane scroll offsets
+  std::set<uint64_t> expanded;                         // expanded transport ids
   SortState mmp_link, mmp_session, graphs_peer;
   int graphs_window = 1;  // index into the windows list: 10m / 1s, as the reference
   GraphsMode graphs_mode = GraphsMode::kNode;
@@ -86,19 +95,40 @@ std::vector<Query> queries_for(const UiState& ui, const Replies& replies);
 // Keys as the shell delivers them: printable characters as themselves,
 // special keys from this enum (values above any byte).
 enum Key : int {
-  kKeyEnter = 10, kKeyEsc = 27, kKeyCtrlC = 3, kKeyTab = 9,
-  kKeyUp = 0x1000, kKeyDown, kKeyLeft, kKeyRight, kKeyPageUp, kKeyPageDown, kKeyHome, kKeyEnd,
-  kKeyBackTab, kKeyDelete,
+  kKeyEnter = 10,
+  kKeyEsc = 27,
+  kKeyCtrlC = 3,
+  kKeyTab = 9,
+  kKeyUp = 0x1000,
+  kKeyDown,
+  kKeyLeft,
+  kKeyRight,
+  kKeyPageUp,
+  kKeyPageDown,
+  kKeyHome,
+  kKeyEnd,
+  kKeyBackTab,
+  kKeyDelete,
 };
 struct KeyResult {
   bool quit = false;
-  bool refetch = false;                     // the queries changed: poll now
-  std::optional<std::string> disconnect;    // npub to send `disconnect` for
+  bool refetch = false;                   // the queries changed: poll now
+  std::optional<std::string> disconnect;  // npub to send `disconnect` for
 };
 KeyResult handle_key(UiState& ui, int key, const Replies& replies);
 
 // kParent / kChild: a peer row by tree role (colour only; plain on monochrome).
-enum class Style : uint8_t { kNormal, kTitle, kHeader, kSelected, kDim, kAlert, kGood, kParent, kChild };
+enum class Style : uint8_t {
+  kNormal,
+  kTitle,
+  kHeader,
+  kSelected,
+  kDim,
+  kAlert,
+  kGood,
+  kParent,
+  kChild
+};
 struct ScreenLine {
   std::string text;  // UTF-8, at most `width` display columns
   Style style = Style::kNormal;
@@ -110,9 +140,9 @@ std::vector<ScreenLine> render(const Replies& replies, const UiState& ui, int wi
 void settle(UiState& ui, const Replies& replies, int width, int height);
 
 // Helpers the tests and the shell share.
-int display_width(const std::string& s);                  // code points (no wide-char handling)
-std::string fit(const std::string& s, int width);         // truncate ("~" marks a cut) or pad
-std::string short_npub(const std::string& npub);          // npub1abcdefgh...wxyz (18 columns)
+int display_width(const std::string& s);           // code points (no wide-char handling)
+std::string fit(const std::string& s, int width);  // truncate ("~" marks a cut) or pad
+std::string short_npub(const std::string& npub);   // npub1abcdefgh...wxyz (18 columns)
 // Rows a table tab can select (Peers, Transports, Sessions, Gateway); 0 elsewhere.
 int selectable_rows(const Replies& replies, const UiState& ui);
 

@@ -35,9 +35,9 @@ Reply ok(const json& envelope) {
 // The reference snapshots: a fresh node, no peers.
 Replies reference_replies() {
   Replies rs;
-  for (const char* c : {"show_status", "show_peers", "show_sessions", "show_transports",
-                        "show_links", "show_tree", "show_bloom", "show_routing", "show_cache",
-                        "show_mmp", "show_stats_peers"})
+  for (const char* c :
+       {"show_status", "show_peers", "show_sessions", "show_transports", "show_links", "show_tree",
+        "show_bloom", "show_routing", "show_cache", "show_mmp", "show_stats_peers"})
     rs[c] = ok(load(std::string("fipstop/") + c + ".json"));
   return rs;
 }
@@ -106,7 +106,8 @@ TEST(FipstopRender, EveryTabDrawsTheReferenceSnapshotsWithinTheScreen) {
 
 TEST(FipstopRender, NodeTabListeningPanelAndSparklines) {
   Replies rs = fixture_replies();
-  rs["show_status"].data["sparklines"] = {{"mesh_size", {1, 2, 3, nullptr, 6}}, {"peer_count", json::array()}};
+  rs["show_status"].data["sparklines"] = {{"mesh_size", {1, 2, 3, nullptr, 6}},
+                                          {"peer_count", json::array()}};
   rs["show_listening_sockets"] = ok(json::parse(R"({"data":{"firewall_active":false,"sockets":[
       {"proto":"tcp","port":22,"pid":41,"process":"sshd","wildcard_bind":true,"filter":"no_firewall"},
       {"proto":"udp","port":53,"filter":"drop"}]},"status":"ok"})"));
@@ -127,7 +128,8 @@ TEST(FipstopRender, NodeTabListeningPanelAndSparklines) {
   refused.error = "unknown command: show_listening_sockets";
   rs["show_listening_sockets"] = refused;
   s = text(render(rs, ui, 120, 40));
-  EXPECT_NE(s.find("Listening on fips0: not available from this daemon: unknown command"), std::string::npos);
+  EXPECT_NE(s.find("Listening on fips0: not available from this daemon: unknown command"),
+            std::string::npos);
   EXPECT_NE(s.find("peers: 2"), std::string::npos);
 }
 
@@ -147,9 +149,13 @@ TEST(FipstopRender, PeersTabShowsRolesNpubsAndFitsTheWidth) {
   EXPECT_NE(s.find("parent"), std::string::npos);
   EXPECT_NE(s.find("child"), std::string::npos);
   EXPECT_EQ(s.find("Pkts Rx"), std::string::npos);  // dropped at 80 columns
-  for (const auto& l : narrow) {  // rows styled by tree role
-    if (l.text.find("node-b") != std::string::npos) { EXPECT_EQ(l.style, Style::kParent); }
-    if (l.text.find("npub1a3k5...fuaa") != std::string::npos) { EXPECT_EQ(l.style, Style::kChild); }
+  for (const auto& l : narrow) {                    // rows styled by tree role
+    if (l.text.find("node-b") != std::string::npos) {
+      EXPECT_EQ(l.style, Style::kParent);
+    }
+    if (l.text.find("npub1a3k5...fuaa") != std::string::npos) {
+      EXPECT_EQ(l.style, Style::kChild);
+    }
   }
   std::string wide = text(render(rs, ui, 200, 50));
   EXPECT_NE(wide.find("Pkts Rx"), std::string::npos);
@@ -277,20 +283,23 @@ TEST(FipstopRender, RefusedAndUnreachableAreSaid) {
   refused.error = "unknown command: show_mmp";
   rs["show_mmp"] = refused;
   std::string s = text(render(rs, on(Tab::kPerformance), 80, 24));
-  EXPECT_NE(s.find("\n  not available from this daemon: unknown command: show_mmp"), std::string::npos);
+  EXPECT_NE(s.find("\n  not available from this daemon: unknown command: show_mmp"),
+            std::string::npos);
   // The graphs tab: show_stats_peers refused, history refused.
   rs["show_stats_peers"] = refused;
   UiState g = on(Tab::kGraphs);
   Reply hist = refused;
   hist.error = "unknown command: show_stats_all_history";
   rs[graphs_key(g, rs)] = hist;
-  EXPECT_NE(text(render(rs, g, 80, 24)).find("not available from this daemon: unknown command: show_stats_all_history"),
+  EXPECT_NE(text(render(rs, g, 80, 24))
+                .find("not available from this daemon: unknown command: show_stats_all_history"),
             std::string::npos);
   // Socket failure before any data: "daemon unreachable" and the status bar.
   Replies none;
   UiState ui = on(Tab::kPeers);
   ui.connected = false;
-  ui.conn_error = "cannot connect to /x: No such file or directory (os error 2)\nIs the FIPS daemon running?";
+  ui.conn_error =
+      "cannot connect to /x: No such file or directory (os error 2)\nIs the FIPS daemon running?";
   Reply down;
   down.error = ui.conn_error;
   none["show_peers"] = down;
@@ -315,7 +324,7 @@ TEST(FipstopRender, PerformanceSortsByTheChosenColumn) {
   std::string s = text(render(rs, ui, 120, 40));
   EXPECT_LT(s.find("  bare"), s.find("  fast"));  // by name
   EXPECT_LT(s.find("  fast"), s.find("  slow"));
-  EXPECT_NE(s.find("1.5Mbpsv"), std::string::npos);  // falling goodput
+  EXPECT_NE(s.find("1.5Mbpsv"), std::string::npos);     // falling goodput
   EXPECT_NE(s.find("srtt 5.0ms^"), std::string::npos);  // rising RTT
   EXPECT_NE(s.find("mtu 1203"), std::string::npos);
   handle_key(ui, 's', rs);  // srtt ascending; absent last
@@ -339,7 +348,8 @@ TEST(FipstopRender, GraphsDrawChartsAndRequestTheReferenceQueries) {
   ASSERT_EQ(q.size(), 3u);
   EXPECT_EQ(q[1].request, "{\"command\":\"show_stats_peers\"}\n");
   EXPECT_EQ(q[2].request,
-            "{\"command\":\"show_stats_all_history\",\"params\":{\"granularity\":\"1s\",\"window\":\"10m\"}}\n");
+            "{\"command\":\"show_stats_all_history\",\"params\":{\"granularity\":\"1s\",\"window\":"
+            "\"10m\"}}\n");
   rs[q[2].key] = ok(json::parse(R"({"data":{"series":[
       {"metric":"peer_count","unit":"peers","values":[0,1,2,null,2,3]}]},"status":"ok"})"));
   auto lines = render(rs, ui, 80, 24);
@@ -358,14 +368,16 @@ TEST(FipstopRender, GraphsDrawChartsAndRequestTheReferenceQueries) {
   EXPECT_NE(queries_for(ui, rs)[2].request.find("show_stats_history_all_peers"), std::string::npos);
   EXPECT_NE(queries_for(ui, rs)[2].request.find("\"metric\":\"srtt_ms\""), std::string::npos);
   // MetricByPeer: Up/Down select a peer, Enter shows its plot alone, Esc returns.
-  rs[queries_for(ui, rs)[2].key] = ok(json::parse(R"({"data":{"metric":"srtt_ms","unit":"ms","peers":[
+  rs[queries_for(ui, rs)[2].key] =
+      ok(json::parse(R"({"data":{"metric":"srtt_ms","unit":"ms","peers":[
       {"display_name":"zed","values":[5,6]},{"display_name":"amy","values":[1,2,3]}]},"status":"ok"})"));
   handle_key(ui, kKeyDown, rs);
   auto by_peer = render(rs, ui, 80, 24);
   std::string sel_title;
   for (const auto& l : by_peer)
     if (l.style == Style::kSelected) sel_title = l.text;
-  EXPECT_NE(sel_title.find(" zed  min 5.00"), std::string::npos) << text(by_peer);  // sorted: amy, zed
+  EXPECT_NE(sel_title.find(" zed  min 5.00"), std::string::npos)
+      << text(by_peer);  // sorted: amy, zed
   handle_key(ui, kKeyEnter, rs);
   EXPECT_TRUE(ui.detail);
   std::string one = text(render(rs, ui, 80, 24));
@@ -425,7 +437,8 @@ TEST(FipstopRender, GatewayTabFromTheGatewaySocket) {
   std::string s = text(render(rs, ui, 80, 24));
   EXPECT_NE(s.find("fips-gateway not reachable at /run/fips/gateway.sock"), std::string::npos);
   EXPECT_NE(s.find(" Connected "), std::string::npos);  // the daemon itself is fine
-  rs[q[1].key] = ok(json::parse(R"({"data":{"pool_cidr":"10.99.0.0/24","pool_total":254,"pool_allocated":2,
+  rs[q[1].key] =
+      ok(json::parse(R"({"data":{"pool_cidr":"10.99.0.0/24","pool_total":254,"pool_allocated":2,
       "pool_active":1,"pool_draining":1,"pool_free":252,"nat_mappings":2},"status":"ok"})"));
   rs[q[2].key] = ok(json::parse(R"({"data":{"mappings":[
       {"virtual_ip":"10.99.0.7","dns_name":"node-b.fips","mesh_addr":"fd35:3f7b:543b:42fc:7098:ee3:32e3:fde5","state":"active","sessions":3},
@@ -475,30 +488,45 @@ TEST(FipstopRender, AbsentFieldsShowDashes) {
 // still draws a full screen (no throw, no crash).
 TEST(FipstopRender, MalformedRepliesNeverCrash) {
   std::mt19937 rng(7);
-  const json junk[] = {nullptr, json::array(), json::object(), "x", -1, 1.5e308, true,
-                       json::array({1, "a", nullptr}), json::parse(R"({"peers":5})")};
+  const json junk[] = {nullptr,
+                       json::array(),
+                       json::object(),
+                       "x",
+                       -1,
+                       1.5e308,
+                       true,
+                       json::array({1, "a", nullptr}),
+                       json::parse(R"({"peers":5})")};
   auto mutate = [&](auto&& self, json& j, int depth) -> void {
     if (j.is_object() || j.is_array()) {
       for (auto& v : j) {
-        if (rng() % 4 == 0) v = junk[rng() % std::size(junk)];
-        else if (depth < 6) self(self, v, depth + 1);
+        if (rng() % 4 == 0)
+          v = junk[rng() % std::size(junk)];
+        else if (depth < 6)
+          self(self, v, depth + 1);
       }
     }
   };
   Replies base = fixture_replies();
-  base["show_mmp"] = ok(json::parse(R"({"data":{"peers":[{"display_name":"p","link_layer":{"srtt_ms":1}}],"sessions":[]},"status":"ok"})"));
-  base["show_stats_peers"] = ok(json::parse(R"({"data":{"peers":[{"npub":"npub1x","display_name":"x"}]},"status":"ok"})"));
+  base["show_mmp"] = ok(json::parse(
+      R"({"data":{"peers":[{"display_name":"p","link_layer":{"srtt_ms":1}}],"sessions":[]},"status":"ok"})"));
+  base["show_stats_peers"] =
+      ok(json::parse(R"({"data":{"peers":[{"npub":"npub1x","display_name":"x"}]},"status":"ok"})"));
   for (int round = 0; round < 300; ++round) {
     Replies rs = base;
     for (auto& [k, r] : rs) {
-      if (rng() % 5 == 0) r.data = junk[rng() % std::size(junk)];
-      else mutate(mutate, r.data, 0);
+      if (rng() % 5 == 0)
+        r.data = junk[rng() % std::size(junk)];
+      else
+        mutate(mutate, r.data, 0);
     }
     for (int t = 0; t < kTabCount; ++t) {
       UiState ui = on(static_cast<Tab>(t));
       ui.graphs_mode = static_cast<GraphsMode>(round % 3);
       for (auto q : queries_for(ui, rs))
-        if (!rs.count(q.key)) rs[q.key] = ok(json::parse(R"({"data":{"series":[{"values":[1,"x",null]}],"peers":[{"values":7}]}})"));
+        if (!rs.count(q.key))
+          rs[q.key] = ok(json::parse(
+              R"({"data":{"series":[{"values":[1,"x",null]}],"peers":[{"values":7}]}})"));
       for (int k : {kKeyDown, kKeyRight, kKeyEnter}) handle_key(ui, k, rs);
       auto lines = render(rs, ui, 80, 24);
       ASSERT_EQ(lines.size(), 24u);
