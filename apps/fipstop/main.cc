@@ -82,7 +82,8 @@ class Poller {
     *connected = connected_;
     *err = error_;
     *at = last_ok_;
-    *message = message_;
+    // An action's result stays in the status bar for 10 s.
+    *message = Clock::now() - message_at_ < std::chrono::seconds(10) ? message_ : std::string();
     return gen_;
   }
   uint64_t generation() {
@@ -151,7 +152,10 @@ class Poller {
       connected_ = ok;
       error_ = error;
       if (ok) last_ok_ = Clock::now();
-      if (!message.empty()) message_ = message;
+      if (!message.empty()) {
+        message_ = message;
+        message_at_ = Clock::now();
+      }
       ++gen_;
     }
   }
@@ -169,6 +173,7 @@ class Poller {
   bool connected_ = false;
   std::string error_ = "not yet connected";
   std::string message_;
+  Clock::time_point message_at_{};
   Clock::time_point last_ok_ = Clock::now();
   uint64_t gen_ = 0;
   std::thread thread_;  // last: starts after the members above exist
