@@ -203,6 +203,7 @@ json show_mmp_data(const std::vector<PeerSnapshot>& peers,
     }
     if (m.rtt_trend) l["rtt_trend"] = *m.rtt_trend;
     if (m.loss_trend) l["loss_trend"] = *m.loss_trend;
+    if (m.etx_trend) l["etx_trend"] = *m.etx_trend;
     sa.push_back(json{{"remote", s.remote},
                       {"display_name", s.display_name},
                       {"mode", m.mode},

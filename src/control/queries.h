@@ -55,7 +55,7 @@ nlohmann::json link_mmp_json(const MmpSnapshot& m);
 // spin-bit role, delivery ratios, ECN CE count; smoothed values, srtt_ms,
 // lqi and trend labels once measured); sessions[] with remote,
 // display_name, mode and a session_layer block (loss_rate, etx, path_mtu;
-// srtt/smoothed/trends once measured). Rows without an mmp block are left out.
+// srtt_ms, smoothed values, sqi and rtt/loss/etx trends once measured). Rows without an mmp block are left out.
 struct MmpSessionRow {
   std::string remote;  // node_addr hex
   std::string display_name;

@@ -27,6 +27,7 @@ struct MmpSnapshot {
   // the trend has a sample), the peer's last reported CE count.
   std::string spin_bit_role = "responder";  // initiator | responder
   std::optional<std::string> rtt_trend, loss_trend, goodput_trend, jitter_trend;
+  std::optional<std::string> etx_trend;  // show_mmp session rows only
   uint32_t ecn_ce_count = 0;
 };
 

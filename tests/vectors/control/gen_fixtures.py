@@ -518,6 +518,54 @@ fixtures["show_sessions"] = {"sessions": [
      "resend_count": 1},
 ]}
 
+# --- show_mmp (reference control/queries.rs show_mmp) ----------------------
+def mmp_link_layer(m, role, trends, ce):
+    j = {k: m[k] for k in ("loss_rate", "etx", "goodput_bps")}
+    j["spin_bit_role"] = role
+    if m["smoothed_loss"] is not None:
+        j["smoothed_loss"] = m["smoothed_loss"]
+    if m["smoothed_etx"] is not None:
+        j["smoothed_etx"] = m["smoothed_etx"]
+    if m["srtt_ms"] is not None:
+        j["srtt_ms"] = m["srtt_ms"]
+        if m["smoothed_etx"] is not None:
+            j["lqi"] = m["qi"]
+    for k, v in zip(("rtt_trend", "loss_trend", "goodput_trend", "jitter_trend"), trends):
+        j[k] = v
+    j["delivery_ratio_forward"] = m["delivery_ratio_forward"]
+    j["delivery_ratio_reverse"] = m["delivery_ratio_reverse"]
+    j["ecn_ce_count"] = ce
+    return j
+
+
+def mmp_session_layer(m, path_mtu, trends):
+    j = {"loss_rate": m["loss_rate"], "etx": m["etx"], "path_mtu": path_mtu}
+    if m["smoothed_loss"] is not None:
+        j["smoothed_loss"] = m["smoothed_loss"]
+    if m["smoothed_etx"] is not None:
+        j["smoothed_etx"] = m["smoothed_etx"]
+    if m["srtt_ms"] is not None:
+        j["srtt_ms"] = m["srtt_ms"]
+        if m["smoothed_etx"] is not None:
+            j["sqi"] = m["qi"]
+    for k, v in zip(("rtt_trend", "loss_trend", "etx_trend"), trends):
+        j[k] = v
+    return j
+
+
+fixtures["show_mmp"] = {
+    "peers": [
+        {"peer": B.addr_hex, "display_name": dname(B, is_peer=True), "mode": "full",
+         "link_layer": mmp_link_layer(mB, "initiator", ("stable", "falling", "rising", "stable"), 0)},
+        {"peer": C.addr_hex, "display_name": dname(C, is_peer=True), "mode": "full",
+         "link_layer": mmp_link_layer(mC, "responder", ("rising", "stable", "stable", "falling"), 3)},
+    ],
+    "sessions": [
+        {"remote": D.addr_hex, "display_name": dname(D, has_session=True), "mode": "full",
+         "session_layer": mmp_session_layer(mD, 1203, ("stable", "stable", "stable"))},
+    ],
+}
+
 # --- show_cache -------------------------------------------------------------
 fixtures["show_cache"] = {
     "count": 1, "max_entries": 50000, "fill_ratio": 1 / 50000,
