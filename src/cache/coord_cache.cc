@@ -29,8 +29,57 @@ bool contains_addr(const CoordsView& v, const NodeAddr& a) {
 CoordCache::CoordCache(size_t capacity, uint64_t ttl_ms, uint64_t seed)
     : table_(seed), capacity_(capacity), ttl_ms_(ttl_ms) {}
 
+void CoordCache::untag(const Entry& e) {
+  if (e.via_id == 0) return;
+  Via& v = vias_[e.via_id - 1];
+  if (--v.count == 0) {
+    via_ids_.erase(v.addr);
+    free_via_ids_.push_back(e.via_id);
+  }
+}
+
+void CoordCache::erase_slot(uint32_t s) {
+  untag(table_.value(s));
+  table_.erase(s);
+}
+
+bool CoordCache::insert_via(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms,
+                            const NodeAddr& via, size_t share) {
+  if (table_.find(addr) != Table::kNil) return upsert(addr, coords, now_ms, std::nullopt);
+  uint16_t id = 0;
+  if (auto it = via_ids_.find(via); it != via_ids_.end()) {
+    id = it->second;
+  } else if (!free_via_ids_.empty()) {
+    id = free_via_ids_.back();
+    free_via_ids_.pop_back();
+  } else if (vias_.size() < UINT16_MAX) {
+    vias_.push_back(Via{});
+    id = static_cast<uint16_t>(vias_.size());
+  }
+  if (id == 0 || vias_[id - 1].count >= share) {
+    if (id && vias_[id - 1].count == 0) free_via_ids_.push_back(id);  // not kept
+    ++counters_.share_refused;
+    return false;
+  }
+  if (vias_[id - 1].count == 0) {
+    vias_[id - 1] = Via{via, 0};
+    via_ids_[via] = id;
+  }
+  const bool ok = upsert(addr, coords, now_ms, std::nullopt, id);
+  if (!ok && vias_[id - 1].count == 0) {
+    via_ids_.erase(via);
+    free_via_ids_.push_back(id);
+  }
+  return ok;
+}
+
+bool CoordCache::insert_via(const NodeAddr& addr, const Coords& coords, uint64_t now_ms,
+                            const NodeAddr& via, size_t share) {
+  return insert_via(addr, view_of(coords), now_ms, via, share);
+}
+
 bool CoordCache::upsert(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms,
-                        std::optional<uint16_t> path_mtu) {
+                        std::optional<uint16_t> path_mtu, uint16_t via_id) {
   if (coords.empty() || coords.size() > UINT16_MAX) {
     ++counters_.rejected;
     return false;
@@ -54,7 +103,7 @@ bool CoordCache::upsert(const NodeAddr& addr, const CoordsView& coords, uint64_t
     return true;
   }
   while (table_.size() >= std::max<size_t>(capacity_, 1)) {
-    table_.erase(table_.oldest());
+    erase_slot(table_.oldest());
     ++counters_.evictions;
   }
   Entry e;
@@ -65,6 +114,10 @@ bool CoordCache::upsert(const NodeAddr& addr, const CoordsView& coords, uint64_t
   if (path_mtu) {
     e.path_mtu = *path_mtu;
     e.has_path_mtu = true;
+  }
+  if (via_id) {
+    e.via_id = via_id;
+    ++vias_[via_id - 1].count;
   }
   table_.insert(addr, std::move(e));
   ++counters_.inserts;
@@ -102,7 +155,7 @@ std::optional<CoordsView> CoordCache::get_and_touch(const NodeAddr& addr, uint64
   }
   Entry& e = table_.value(s);
   if (is_expired(e, now_ms)) {
-    table_.erase(s);
+    erase_slot(s);
     ++counters_.expired_on_access;
     return std::nullopt;
   }
@@ -118,14 +171,20 @@ const CoordCache::Entry* CoordCache::peek(const NodeAddr& addr) const {
 }
 
 bool CoordCache::remove(const NodeAddr& addr) {
-  if (!table_.erase_key(addr)) return false;
+  const uint32_t s = table_.find(addr);
+  if (s == Table::kNil) return false;
+  erase_slot(s);
   ++counters_.invalidated;
   return true;
 }
 
 size_t CoordCache::invalidate_via_node(const NodeAddr& addr) {
   const size_t n =
-      table_.erase_if([&](uint32_t s) { return contains_addr(table_.value(s).view(), addr); });
+      table_.erase_if([&](uint32_t s) {
+        if (!contains_addr(table_.value(s).view(), addr)) return false;
+        untag(table_.value(s));
+        return true;
+      });
   counters_.invalidated += n;
   return n;
 }
@@ -133,7 +192,9 @@ size_t CoordCache::invalidate_via_node(const NodeAddr& addr) {
 size_t CoordCache::invalidate_other_roots(const NodeAddr& root) {
   const size_t n = table_.erase_if([&](uint32_t s) {
     const Entry& e = table_.value(s);
-    return !(e.coords[e.count - 1] == root);
+    if (e.coords[e.count - 1] == root) return false;
+    untag(e);
+    return true;
   });
   counters_.invalidated += n;
   return n;
@@ -142,7 +203,7 @@ size_t CoordCache::invalidate_other_roots(const NodeAddr& root) {
 size_t CoordCache::purge_expired(uint64_t now_ms, size_t max_entries) {
   size_t n = 0;
   while (n < max_entries && !table_.empty() && is_expired(table_.value(table_.oldest()), now_ms)) {
-    table_.erase(table_.oldest());
+    erase_slot(table_.oldest());
     ++n;
   }
   counters_.purged += n;
@@ -152,6 +213,9 @@ size_t CoordCache::purge_expired(uint64_t now_ms, size_t max_entries) {
 void CoordCache::clear() {
   counters_.invalidated += table_.size();
   table_.clear();
+  vias_.clear();
+  free_via_ids_.clear();
+  via_ids_.clear();
 }
 
 size_t CoordCache::memory_bytes() const {

@@ -11,6 +11,10 @@
 //   expired           now > last_used + ttl (strict). In the reference
 //                     expires_at is always last_used + ttl, so recency order
 //                     is expiry order: the oldest entry is the first to expire.
+//   insert_via        a new entry learned from what a peer forwarded (transit
+//                     warming): refused when that peer already created
+//                     `share` live entries, so one peer's invented
+//                     coordinates cannot fill the cache (issue 15, ours).
 // Eviction: the reference evicts "some expired entry, else the longest idle"
 // with an O(n) scan per insert; the oldest entry of the recency list is
 // both, found in O(1).
@@ -18,7 +22,8 @@
 // evicted or invalidated). purge_expired(now, max) drops expired entries from
 // the old end, at most `max` per call; the node calls it on tick.
 //
-// Memory: one slab node (~56 bytes) + ~16 index bytes per entry, and one
+// Memory: one slab node (~56 bytes, insert_via's 2-byte tag inside its
+// padding) + ~16 index bytes per entry, and one
 // exact-size heap array for the coordinates (16 bytes per hop).
 // Time: any non-decreasing millisecond clock (the node passes its monotonic
 // now); snapshot() converts to the reference's absolute Unix ms.
@@ -29,6 +34,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "identity/node_addr.h"
@@ -47,6 +53,7 @@ struct CoordCacheCounters {        // ours; the reference keeps none for this ca
   uint64_t purged = 0;             // removed by purge_expired
   uint64_t invalidated = 0;        // removed by invalidate_* / remove
   uint64_t rejected = 0;           // insert with empty or > 65535 coordinates
+  uint64_t share_refused = 0;      // insert_via: that peer already holds its share
 };
 
 // show_cache (docs/spec/control.md §3.11). The renderer adds display_name, ipv6_addr
@@ -75,6 +82,7 @@ class CoordCache {
     uint16_t count = 0;
     uint16_t path_mtu = 0;
     bool has_path_mtu = false;
+    uint16_t via_id = 0;  // created by insert_via for vias_[via_id - 1]; 0 = not
     uint64_t created_at = 0;
     uint64_t last_used = 0;
     [[nodiscard]] CoordsView view() const {
@@ -98,6 +106,17 @@ class CoordCache {
                             uint16_t path_mtu);
   bool insert_with_path_mtu(const NodeAddr& addr, const Coords& coords, uint64_t now_ms,
                             uint16_t path_mtu);
+  // As insert, for coordinates a peer (`via`) forwarded; a new entry is
+  // refused (false, share_refused) when `via` already created `share`.
+  bool insert_via(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms,
+                  const NodeAddr& via, size_t share);
+  bool insert_via(const NodeAddr& addr, const Coords& coords, uint64_t now_ms, const NodeAddr& via,
+                  size_t share);
+  // Entries currently held on behalf of `via`.
+  [[nodiscard]] size_t held_via(const NodeAddr& via) const {
+    auto it = via_ids_.find(via);
+    return it == via_ids_.end() ? 0 : vias_[it->second - 1].count;
+  }
 
   // Views stay valid until the next mutating call on this cache.
   [[nodiscard]] std::optional<CoordsView> get(const NodeAddr& addr, uint64_t now_ms) const;
@@ -136,9 +155,21 @@ class CoordCache {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
   }
   bool upsert(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms,
-              std::optional<uint16_t> path_mtu);
+              std::optional<uint16_t> path_mtu, uint16_t via_id = 0);
+  // Every removal goes through here (keeps via_counts_ exact).
+  void untag(const Entry& e);
+  void erase_slot(uint32_t s);
 
   Table table_;
+  // Peers with live insert_via entries, by a 16-bit id so an entry grows by
+  // 2 bytes (inside its padding), not by a whole NodeAddr.
+  struct Via {
+    NodeAddr addr;
+    size_t count = 0;
+  };
+  std::vector<Via> vias_;
+  std::vector<uint16_t> free_via_ids_;
+  std::unordered_map<NodeAddr, uint16_t, NodeAddrHash> via_ids_;
   size_t capacity_;
   uint64_t ttl_ms_;
   CoordCacheCounters counters_;

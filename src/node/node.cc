@@ -7,6 +7,10 @@
 
 namespace fips {
 
+// Ours: the fewest coordinate-cache entries transit warming may create on
+// behalf of one peer, however many peers there are (issue 15).
+constexpr size_t kMinCoordShare = 256;
+
 LinkConfig link_config_from(const Config& cfg) {
   const NodeConfig& n = cfg.node;
   LinkConfig l;
@@ -277,7 +281,11 @@ void Node::on_datagram(Peer& from, PacketBuf&& frame, bool ce, uint64_t now) {
   fwd_.on_received(len);
   auto dg = routing::decode_session_datagram(frame.span());
   if (!dg) return fwd_.on_outcome(routing::DatagramOutcome::kDecodeError, len);
-  if (!routing::warm_coords(*dg, coords_, now)) fwd_.on_warm_malformed(len);
+  // A peer may create at most its share of coordinate-cache entries.
+  const routing::WarmSource src{
+      from.id.node_addr(),
+      std::max<size_t>(kMinCoordShare, coords_.capacity() / std::max<size_t>(1, peer_count()))};
+  if (!routing::warm_coords(*dg, coords_, now, &src)) fwd_.on_warm_malformed(len);
   const routing::TransitDecision d = routing::decide_transit(*this, *dg, len, coords_, now);
   switch (d.kind) {
     case routing::TransitKind::kDeliver:

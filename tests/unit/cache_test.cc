@@ -111,6 +111,35 @@ TEST(CacheCoord, UpdateKeepsCreatedAndPathMtu) {
   EXPECT_FALSE(c.peek(addr(2))->mtu());
 }
 
+// Issue 15 (5): entries created on behalf of one peer are capped at its
+// share; updates are never refused; every way out of the cache frees the
+// share (eviction, expiry, invalidation, removal, clear).
+TEST(CacheCoord, InsertViaKeepsEachPeerWithinItsShare) {
+  CoordCache c(100, 1000);
+  const NodeAddr p1 = addr(201), p2 = addr(202);
+  for (uint8_t k = 1; k <= 20; ++k) (void)c.insert_via(addr(k), coords({k, 99}), 0, p1, 8);
+  EXPECT_EQ(c.held_via(p1), 8u);
+  EXPECT_EQ(c.size(), 8u);
+  EXPECT_EQ(c.counters().share_refused, 12u);
+  EXPECT_TRUE(c.insert_via(addr(1), coords({1, 7, 99}), 5, p1, 8));  // an update: allowed
+  EXPECT_TRUE(c.insert_via(addr(50), coords({50, 99}), 5, p2, 8));  // another peer: allowed
+  EXPECT_TRUE(c.insert(addr(60), coords({60, 99}), 5));             // untagged: allowed
+  EXPECT_EQ(c.held_via(p2), 1u);
+  EXPECT_TRUE(c.remove(addr(2)));
+  EXPECT_EQ(c.held_via(p1), 7u);
+  EXPECT_EQ(c.invalidate_via_node(addr(3)), 1u);
+  EXPECT_EQ(c.held_via(p1), 6u);
+  EXPECT_EQ(c.purge_expired(2000), 8u);  // everything has expired
+  EXPECT_EQ(c.held_via(p1), 0u);
+  EXPECT_EQ(c.held_via(p2), 0u);
+  CoordCache small(4, 1000);  // eviction frees the evicted entry's share
+  for (uint8_t k = 1; k <= 4; ++k) (void)small.insert_via(addr(k), coords({k, 99}), k, p1, 4);
+  (void)small.insert(addr(9), coords({9, 99}), 10);
+  EXPECT_EQ(small.held_via(p1), 3u);
+  small.clear();
+  EXPECT_EQ(small.held_via(p1), 0u);
+}
+
 TEST(CacheCoord, RejectsEmptyCoords) {
   CoordCache c(10, 1000);
   EXPECT_FALSE(c.insert(addr(1), Coords{}, 0));

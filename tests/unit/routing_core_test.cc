@@ -359,6 +359,24 @@ TEST(RoutingWarm, SessionSetupAckAndCpCoords) {
 // ciphertext too short to decrypt (>= 28 bytes in all, as the reference's
 // FspEncryptedHeader::parse); coords that do not parse are not cached and
 // not counted as warm_malformed.
+// A peer forwarding SessionSetups with invented source addresses creates at
+// most its share of cache entries (issue 15, attack 5).
+TEST(RoutingWarm, OnePeerCreatesAtMostItsShareOfEntries) {
+  CoordCache cache(1000, 300'000);
+  const WarmSource from{addr(200), 16};
+  std::vector<uint8_t> hs1(kXkMsg1Size, 7);
+  for (uint8_t k = 1; k <= 100; ++k) {
+    const Coords sc = coords({k, 2}), dc = coords({150, 2});
+    fsp::SessionSetup s{0, coords_view_of(sc), coords_view_of(dc), hs1};
+    auto setup = encode_to_vector(fsp::session_setup_wire_size(s),
+                                  [&](Writer& w) { (void)fsp::encode_session_setup(w, s); });
+    EXPECT_TRUE(warm_coords(SessionDatagram{5, 1400, addr(k), addr(150), setup}, cache, 10, &from));
+  }
+  EXPECT_EQ(cache.held_via(addr(200)), 16u);
+  EXPECT_EQ(cache.size(), 16u);
+  EXPECT_GE(cache.counters().share_refused, 84u);
+}
+
 TEST(RoutingWarm, LenientLikeTheReference) {
   CoordCache cache(10, 1000);
   const Coords sc = coords({1, 2}), dc = coords({9, 2});

@@ -169,13 +169,18 @@ TransitDecision decide_transit(const PeerView& view, const SessionDatagram& dg, 
                         find_next_hop(view, RouteDest::of(dg.dest_addr), dest_coords));
 }
 
-bool warm_coords(const SessionDatagram& dg, CoordCache& cache, uint64_t now_ms) {
+bool warm_coords(const SessionDatagram& dg, CoordCache& cache, uint64_t now_ms,
+                 const WarmSource* from) {
   const ByteSpan fsp_bytes = dg.payload;
   auto prefix = fsp::decode_common_prefix(fsp_bytes);
   if (!prefix.ok()) return true;
   const fsp::CommonPrefix& p = prefix.value();
   auto put = [&](const NodeAddr& a, const CoordsView& c) {
-    if (!c.empty()) cache.insert(a, c, now_ms);
+    if (c.empty()) return;
+    if (from)
+      (void)cache.insert_via(a, c, now_ms, from->peer, from->share);
+    else
+      cache.insert(a, c, now_ms);
   };
   switch (p.phase) {
     case fsp::kPhaseMsg1: {

@@ -107,7 +107,16 @@ struct TransitDecision {
 // trailing bytes do not stop warming. Returns false for a CP message whose
 // encrypted header is not valid (short, version, U): the caller counts
 // warm_malformed (the datagram itself still proceeds).
-bool warm_coords(const SessionDatagram& dg, CoordCache& cache, uint64_t now_ms);
+// With `from` (ours): the peer the datagram came from may create at most
+// from->share new cache entries (CoordCache::insert_via), so coordinates one
+// peer invents cannot push every other entry out (issue 15); updates of
+// existing entries are never refused.
+struct WarmSource {
+  NodeAddr peer;
+  size_t share = 0;
+};
+bool warm_coords(const SessionDatagram& dg, CoordCache& cache, uint64_t now_ms,
+                 const WarmSource* from = nullptr);
 
 // ---------------------------------------------------------------- classes
 
