@@ -11,9 +11,9 @@
 // monotonic milliseconds; nothing here reads a clock, logs or allocates after
 // construction (the OWD ring is sized once from node.mmp.owd_window_size).
 //
-// Algorithms and constants are the reference's (docs/design/fips-mmp.md;
-// where the prose is silent, src/proto/mmp/{algorithms,sender,receiver,
-// metrics,limits}.rs): RFC 3550 jitter (x16 integer), RFC 6298 SRTT
+// Behaviour as in docs/spec/mmp.md (§1 counting, §2 reports, §3 receiver
+// estimators, §4 metrics, §5 spin bit), i.e. the reference's algorithms and
+// constants: RFC 3550 jitter (x16 integer), RFC 6298 SRTT
 // (integer µs, alpha 1/8, beta 1/4), dual EWMA (1/4 and 1/32), OWD slope by
 // least squares over the last N samples scaled x1000, ETX = 1/(df*dr) in
 // [1, 100], report interval 2xSRTT (sender) / 1xSRTT (receiver) clamped to
