@@ -185,6 +185,17 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
                      {"gro_messages", u->gro_messages()},
                      {"gro_datagrams", u->gro_datagrams()}});
   j["udp_gso"] = std::move(gso);
+  // Fair shares of shared tables (ours, issue 15): refusals, and which peers
+  // ran into their lookup share, by display name.
+  const DisplayNames names = display_names(node, d_.host_names());
+  nlohmann::json by_peer = nlohmann::json::object();
+  for (const auto& [a, n] : node.lookups().share_refusals()) {
+    auto it = names.find(a);
+    by_peer[it != names.end() ? it->second : a.hex()] = n;
+  }
+  j["shares"] = {{"lookup_req_peer_share_exceeded", node.lookups().extra_counters().req_peer_share_exceeded},
+                 {"lookup_share_refusals_by_peer", std::move(by_peer)},
+                 {"coord_cache_share_refused", node.coord_cache().counters().share_refused}};
   return j;
 }
 

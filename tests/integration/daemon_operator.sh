@@ -79,6 +79,8 @@ out=$(ctl a stats list) || fail "fipsctl stats list failed"
 [ "$(echo "$out" | json 'd["metrics"]')" = "[]" ] || fail "stats list metrics: $out"
 [ "$(ctl a stats peers | json 'd["count"]')" = 0 ] || fail "stats peers"
 ctl a stats metrics | json 'd["forwarding"]' >/dev/null || fail "stats metrics"
+[ "$(ctl a stats metrics | json 'd["shares"]["coord_cache_share_refused"]')" = 0 ] ||
+  fail "stats metrics has no shares family"
 ctl a stats history x >/dev/null 2>&1 && fail "stats history should be refused"
 pass "fipsctl stats list / peers / metrics"
 
