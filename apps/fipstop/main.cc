@@ -10,6 +10,7 @@
 #include <curses.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <clocale>
@@ -252,6 +253,10 @@ int main(int argc, char** argv) {
   if (socket_path.empty()) socket_path = fips::default_control_socket_path();
   if (gateway_socket.empty()) gateway_socket = fips::resolve_default_socket("gateway.sock");
 
+  if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    std::fprintf(stderr, "fipstop: needs a terminal on stdin and stdout\n");
+    return 1;
+  }
   std::setlocale(LC_ALL, "");
   std::signal(SIGTERM, on_signal);
   std::signal(SIGHUP, on_signal);
@@ -291,6 +296,7 @@ int main(int argc, char** argv) {
     uint64_t seen_gen = ~0ULL;
     auto last_draw = Clock::now() - std::chrono::seconds(10);
     bool dirty = true;
+    int fast_errs = 0;
     while (!g_stop) {
       poller.want(fipstop::queries_for(ui, replies));
       uint64_t gen = poller.generation();
@@ -319,8 +325,16 @@ int main(int argc, char** argv) {
         last_draw = now;
         dirty = false;
       }
+      const auto before = Clock::now();
       int ch = getch();
-      if (ch == ERR) continue;
+      if (ch == ERR) {
+        // getch() waits 100 ms for a key; a run of instant ERRs means the
+        // terminal is gone (hang-up without SIGHUP): end instead of spinning.
+        fast_errs = Clock::now() - before < std::chrono::milliseconds(20) ? fast_errs + 1 : 0;
+        if (fast_errs > 50) break;
+        continue;
+      }
+      fast_errs = 0;
       if (ch == KEY_RESIZE) {
         dirty = true;
         continue;

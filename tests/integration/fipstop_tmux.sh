@@ -199,3 +199,11 @@ expect u "daemon unreachable" "a silent daemon is reported"
 tm send-keys -t u q
 expect u "FIPSTOP_EXIT=0" "q on a silent socket"
 pass "a silent daemon never blocks the keys (Tab in ${ms} ms); reported unreachable; q exits"
+
+# The terminal goes away (tmux session killed: SIGHUP): fipstop ends.
+tm new-session -d -s v -x 80 -y 24 "$FIPSTOP -s $WORK/c/control.sock -r 0.5"
+expect v "$nc" "C's Node tab"
+tm kill-session -t v
+gone() { ! pgrep -f -- "-s $WORK/c/control.sock" >/dev/null; }
+wait_until 5 gone || fail "fipstop still running after its terminal went away"
+pass "fipstop ends when its terminal goes away"
