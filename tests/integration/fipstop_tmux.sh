@@ -45,7 +45,10 @@ run_top() {  # run_top SESSION WIDTH HEIGHT NODE
   tm send-keys -t "$1" "$FIPSTOP -s $WORK/$4/control.sock --gateway-socket $WORK/no-gateway.sock -r 0.5; echo FIPSTOP_EXIT=\$?" Enter
 }
 screen() { tm capture-pane -p -t "$1"; }
-shows() { screen "$1" | grep -qF -- "$2"; }
+# The screen is captured first: with pipefail, grep -q closing the pipe early
+# could fail a capture that did match.
+shows() { local text; text=$(screen "$1"); grep -qF -- "$2" <<<"$text"; }
+shows_re() { local text; text=$(screen "$1"); grep -qE -- "$2" <<<"$text"; }
 expect() {  # expect SESSION TEXT WHAT: waits up to 10 s for TEXT on the screen
   wait_until 10 shows "$1" "$2" || { screen "$1"; fail "$3: '$2' not on the screen"; }
 }
@@ -72,7 +75,7 @@ expect s "$(short "$nc")" "Peers tab lists C"
 key s Down
 key s Enter
 expect s "Peer Detail" "peer detail view"
-screen s | grep -qE "Npub: +($na|$nc)" || { screen s; fail "detail shows no full npub"; }
+shows_re s "Npub: +($na|$nc)" || { screen s; fail "detail shows no full npub"; }
 key s Escape
 expect s "Peers (2)" "Esc closes the detail"
 pass "Peers tab: both neighbours, selection and detail with the full npub"
@@ -109,7 +112,7 @@ pass "Tree tab: state, two tree peers, pane focus"
 goto_tab s Filters
 expect s "Peer Filters (2)" "Filters tab"
 goto_tab s Performance
-wait_until 10 bash -c "tmux -S '$TMUX_SOCK' capture-pane -p -t s | grep -qE 'Link MMP|not available from this daemon'" \
+wait_until 10 shows_re s 'Link MMP|not available from this daemon' \
   || { screen s; fail "Performance tab shows neither MMP nor a clear error"; }
 if shows s "Link MMP"; then  # a daemon with show_mmp: one row per linked peer
   expect s "Link MMP (2)" "Performance tab: B's two links"
@@ -119,7 +122,7 @@ expect s "Lookups" "Routing tab"
 expect s "Coord Cache" "Routing tab tables"
 goto_tab s Graphs
 # A chart row starts with its y-axis label and '|'.
-wait_until 10 bash -c "tmux -S '$TMUX_SOCK' capture-pane -p -t s | grep -qE '^[0-9][0-9.k]* *[|]|not available from this daemon'" \
+wait_until 10 shows_re s '^[0-9][0-9.k]* *[|]|not available from this daemon' \
   || { screen s; fail "Graphs tab shows neither a chart nor a clear error"; }
 key s m
 expect s "mode: MetricByPeer" "m cycles the Graphs mode"
