@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cwchar>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -212,6 +213,37 @@ int map_key(int ch) {
 
 // Colour pairs per style; 0 = none (monochrome: attributes only).
 bool g_colour = false;
+// Draws one line at row y clipped to `width` terminal cells. render() counts
+// code points; a wide character (CJK in a display name) takes two cells, and
+// a line that overflowed would wrap onto the next row. Without a UTF-8 locale
+// non-ASCII bytes are drawn as '?'.
+void draw_line(int y, const std::string& text, int width) {
+  std::wstring out;
+  int used = 0;
+  std::mbstate_t st{};
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    wchar_t wc = 0;
+    size_t n = std::mbrtowc(&wc, p, static_cast<size_t>(end - p), &st);
+    if (n == static_cast<size_t>(-1) || n == static_cast<size_t>(-2) || n == 0) {
+      wc = L'?';
+      n = 1;
+      st = std::mbstate_t{};
+    }
+    int w = wcwidth(wc);
+    if (w < 0) {
+      wc = L'?';
+      w = 1;
+    }
+    if (used + w > width) break;
+    out.push_back(wc);
+    used += w;
+    p += n;
+  }
+  mvaddnwstr(y, 0, out.c_str(), -1);
+}
+
 attr_t attr_of(fipstop::Style s) {
   using fipstop::Style;
   switch (s) {
@@ -318,7 +350,7 @@ int main(int argc, char** argv) {
           if (lines[y].style == fipstop::Style::kSelected ||
               lines[y].style == fipstop::Style::kTitle)
             mvhline(static_cast<int>(y), 0, ' ', w);  // the bar spans the width
-          mvaddnstr(static_cast<int>(y), 0, lines[y].text.c_str(), -1);
+          draw_line(static_cast<int>(y), lines[y].text, w);
           attroff(a);
         }
         refresh();
