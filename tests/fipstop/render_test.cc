@@ -312,6 +312,20 @@ TEST(FipstopRender, RefusedAndUnreachableAreSaid) {
   EXPECT_EQ(lines.back().style, Style::kAlert);
 }
 
+TEST(FipstopRender, PerformanceShowsTheScenarioMmpFixture) {
+  Replies rs = fixture_replies();
+  rs["show_mmp"] = ok(load("control/show_mmp.wire.json"));
+  auto lines = render(rs, on(Tab::kPerformance), 120, 30);
+  expect_fits(lines, 120, 30);
+  std::string s = text(lines);
+  EXPECT_NE(s.find("Link MMP (2)"), std::string::npos) << s;
+  EXPECT_NE(s.find("Session MMP (1)"), std::string::npos);
+  EXPECT_NE(s.find("srtt 23.4ms "), std::string::npos);  // node-b, stable: no mark
+  EXPECT_NE(s.find("srtt 41.2ms^"), std::string::npos);  // C, rising RTT
+  EXPECT_NE(s.find("srtt 64.9ms"), std::string::npos);   // the session to D
+  EXPECT_NE(s.find("mtu 1203"), std::string::npos);
+}
+
 TEST(FipstopRender, PerformanceSortsByTheChosenColumn) {
   Replies rs = fixture_replies();
   rs["show_mmp"] = ok(json::parse(R"({"data":{"peers":[
