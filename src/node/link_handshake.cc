@@ -112,6 +112,38 @@ void LinkLayer::on_connect_failed(TransportId tid, const TransportAddr& to, uint
 
 // ---- inbound msg1 ----
 
+bool LinkLayer::admit_msg1(TransportId tid, const TransportAddr& from, bool known, uint64_t now) {
+  if (known) {  // rekey / restart traffic of a live link
+    if (established_bucket_.try_take(now)) return true;
+    counters_.drop(LinkDrop::kMsg1RateLimited);
+    return false;
+  }
+  // An address we dial a configured peer at (its answer to our dial, or its
+  // own dial from the same socket).
+  for (const auto& [a, e] : wanted_)
+    for (const DialTarget& t : e.targets)
+      if (t.tid == tid && t.addr == from) {
+        if (expected_bucket_.try_take(now)) return true;
+        counters_.drop(LinkDrop::kMsg1RateLimited);
+        return false;
+      }
+  uint32_t s = source_buckets_.find(from);
+  if (s == decltype(source_buckets_)::kNil) {
+    if (source_buckets_.size() >= std::max<size_t>(cfg_.max_sources, 1))
+      source_buckets_.erase(source_buckets_.oldest());
+    s = source_buckets_.insert(from, TokenBucket(cfg_.source_burst, cfg_.source_rate));
+  } else {
+    source_buckets_.touch(s);
+  }
+  if (!source_buckets_.value(s).try_take(now)) {
+    counters_.drop(LinkDrop::kMsg1SourceRateLimited);
+    return false;
+  }
+  if (stranger_bucket_.try_take(now)) return true;
+  counters_.drop(LinkDrop::kMsg1RateLimited);
+  return false;
+}
+
 void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt, uint64_t now) {
   // Is the source an address we already hold a live link with?
   Peer* known = nullptr;
@@ -120,8 +152,7 @@ void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt
       known = p.get();
       break;
     }
-  TokenBucket& bucket = known ? established_bucket_ : stranger_bucket_;
-  if (!bucket.try_take(now)) return counters_.drop(LinkDrop::kMsg1RateLimited);
+  if (!admit_msg1(tid, from, known != nullptr, now)) return;
   if (!known && !io_.accepts_inbound(tid)) return counters_.drop(LinkDrop::kMsg1Refused);
 
   auto m = fmp::decode_msg1(pkt);

@@ -23,6 +23,7 @@ const char* link_drop_name(LinkDrop d) {
     case LinkDrop::kMalformedMessage: return "malformed_message";
     case LinkDrop::kUnhandledMessage: return "unhandled_message";
     case LinkDrop::kMsg1RateLimited: return "msg1_rate_limited";
+    case LinkDrop::kMsg1SourceRateLimited: return "msg1_source_rate_limited";
     case LinkDrop::kMsg1Malformed: return "msg1_malformed";
     case LinkDrop::kMsg1NoiseFailed: return "msg1_noise_failed";
     case LinkDrop::kMsg1Refused: return "msg1_refused";
@@ -52,7 +53,9 @@ LinkLayer::LinkLayer(const Identity& local, const Epoch& epoch, LinkConfig cfg, 
       upper_(upper),
       rng_(rng_seed),
       stranger_bucket_(cfg.handshake_burst, cfg.handshake_rate),
-      established_bucket_(cfg.established_burst, cfg.established_rate) {}
+      established_bucket_(cfg.established_burst, cfg.established_rate),
+      expected_bucket_(cfg.expected_burst, cfg.expected_rate),
+      source_buckets_(rng_seed ^ 0x5eed5eed5eed5eedULL) {}
 
 LinkLayer::~LinkLayer() = default;
 

@@ -20,6 +20,7 @@
 
 #include "dataplane/buffer_pool.h"
 #include "node/link_types.h"
+#include "util/lru_table.h"
 #include "node/msg1_memory.h"
 #include "node/snapshot.h"
 #include "proto/token_bucket.h"
@@ -48,6 +49,14 @@ struct LinkConfig {
   uint64_t max_links = 256;        // 0 = unlimited
   double handshake_burst = 100, handshake_rate = 10;
   double established_burst = 128, established_rate = 6.4;
+  // Ours (issue 15): a stranger's msg1 first takes a token from its source
+  // address's own bucket, so garbage from one source cannot drain the global
+  // stranger bucket for everyone; at most max_sources addresses are tracked
+  // (oldest forgotten). A msg1 from an address we dial a configured peer at
+  // takes from the expected bucket instead, which strangers cannot drain.
+  double source_burst = 4, source_rate = 1;
+  size_t max_sources = 4096;
+  double expected_burst = 32, expected_rate = 8;
   uint64_t retry_base_ms = 5'000;
   uint64_t retry_max_ms = 300'000;
   uint32_t max_retries = 5;
@@ -210,6 +219,10 @@ class LinkLayer {
   Rng rng_;
   TokenBucket stranger_bucket_;
   TokenBucket established_bucket_;
+  TokenBucket expected_bucket_;
+  LruTable<TransportAddr, TokenBucket, TransportAddrHash> source_buckets_;
+  // msg1 admission before any DH: which bucket pays for this packet.
+  bool admit_msg1(TransportId tid, const TransportAddr& from, bool known, uint64_t now);
 
   std::unordered_map<NodeAddr, std::unique_ptr<Peer>, NodeAddrHash> peers_;
   std::unordered_map<uint64_t, IndexEntry> by_index_;  // (tid, our_index) -> peer

@@ -36,6 +36,7 @@ enum class LinkDrop : uint8_t {
   kMalformedMessage,   // a link message failed to decode (Disconnect, ...)
   kUnhandledMessage,   // a valid link message with no consumer yet
   kMsg1RateLimited,    // handshake admission bucket empty
+  kMsg1SourceRateLimited,  // ours: this source address's own bucket is empty
   kMsg1Malformed,      // msg1 frame failed to decode
   kMsg1NoiseFailed,    // msg1 failed Noise processing
   kMsg1Refused,        // inbound not accepted on this transport

@@ -9,6 +9,7 @@ namespace fips {
 
 class TokenBucket {
  public:
+  TokenBucket() : TokenBucket(0, 0) {}  // empty, never refills (table slots)
   TokenBucket(double capacity, double rate_per_sec)
       : capacity_(capacity), rate_(rate_per_sec), tokens_(capacity) {}
 

@@ -54,7 +54,7 @@ function establishedJunk() {
 }
 
 // Link counters that count events, not drops (the rest are drop reasons).
-const NOT_DROPS = /bytes|frames|_completed$|disconnects|peers_removed|_sent$|_received$/;
+const NOT_DROPS = /bytes|frames|_completed$|_expired$|disconnects|peers_removed|_sent$|_received$/;
 async function dropSnapshot(d) {
   const link = (await d.ctl("stats", "metrics")).link;
   const t = (await d.ctl("show", "transports")).transports;

@@ -562,6 +562,53 @@ TEST(LinkLayer, HandshakeTimeoutRetriesWithBackoff) {
   EXPECT_TRUE(net.linked(a, b));
 }
 
+// Issue 15 (3): msg1-shaped garbage (no crypto needed to make it) from one
+// source address drains only that source's bucket, not the global stranger
+// bucket: a newcomer from another address still links at once.
+TEST(LinkLayer, GarbageMsg1FromOneSourceDoesNotLockOutNewcomers) {
+  LinkNet net;
+  LinkNode& hub = net.add();
+  LinkNode& newcomer = net.add();
+  Rng junk(7);
+  std::vector<uint8_t> msg1(fmp::kMsg1WireSize);
+  for (int k = 0; k < 5000; ++k) {
+    for (auto& b : msg1) b = static_cast<uint8_t>(junk.next());
+    msg1[0] = 0x01;  // phase msg1, version 0
+    store_u16le(msg1.data() + 2, static_cast<uint16_t>(fmp::kMsg1WireSize - 4));
+    inject(net, hub, msg1, TransportAddr::synthetic(90));
+  }
+  EXPECT_GE(drops(hub, LinkDrop::kMsg1SourceRateLimited), 4990u);
+  EXPECT_LE(drops(hub, LinkDrop::kMsg1NoiseFailed) + drops(hub, LinkDrop::kMsg1Malformed), 10u);
+  net.connect(newcomer, hub);
+  net.run_for(100);
+  EXPECT_TRUE(net.linked(newcomer, hub));
+}
+
+// Garbage from a thousand sources drains the global stranger bucket, but a
+// peer the hub itself lists (its msg1 comes from the address the hub dials
+// it at) is admitted from the expected bucket.
+TEST(LinkLayer, ConfiguredPeerIsAdmittedWhileStrangersDrainTheBucket) {
+  LinkNet net;
+  LinkNode& hub = net.add();
+  LinkNode& friend_node = net.add();
+  net.connect(hub, friend_node);  // the hub lists it...
+  net.hook = [&](const TransportAddr& from, const TransportAddr&, PacketBuf& p) {
+    return !(from == hub.addr && p.data()[0] == 0x01);  // ...but its own dials are lost
+  };
+  Rng junk(8);
+  std::vector<uint8_t> msg1(fmp::kMsg1WireSize);
+  for (uint64_t src = 0; src < 1000; ++src) {
+    for (auto& b : msg1) b = static_cast<uint8_t>(junk.next());
+    msg1[0] = 0x01;
+    store_u16le(msg1.data() + 2, static_cast<uint16_t>(fmp::kMsg1WireSize - 4));
+    inject(net, hub, msg1, TransportAddr::synthetic(1000 + src));
+  }
+  EXPECT_GE(drops(hub, LinkDrop::kMsg1RateLimited), 800u);  // the global bucket is dry
+  net.connect(friend_node, hub);
+  net.run_for(100);
+  EXPECT_TRUE(net.linked(friend_node, hub));
+}
+
 TEST(LinkLayer, MaxPeersRefusesStrangers) {
   LinkConfig cfg;
   cfg.max_peers = 1;
