@@ -77,7 +77,8 @@ LinkLayer::DialResult LinkLayer::dial(const PeerIdentity& id, const DialTarget& 
     if (leg->expected.node_addr() == id.node_addr() && leg->tid == target.tid &&
         leg->addr == target.addr)
       return DialResult::kAlreadyConnecting;
-  if (cfg_.max_peers && peers_.size() >= cfg_.max_peers) return DialResult::kNoSlots;
+  if (full() && !(wanted_.count(id.node_addr()) && stranger_holds_slot()))
+    return DialResult::kNoSlots;
   if (cfg_.max_links && peers_.size() + legs_.size() >= cfg_.max_links) return DialResult::kNoSlots;
   return start_leg(id, target, now) ? DialResult::kStarted : DialResult::kNoSlots;
 }
@@ -108,6 +109,32 @@ void LinkLayer::on_connect_failed(TransportId tid, const TransportAddr& to, uint
     drop_leg(k);
     note_handshake_failed(a, now);
   }
+}
+
+// ---- admission at max_peers ----
+
+bool LinkLayer::stranger_holds_slot() const {
+  for (const auto& [a, p] : peers_)
+    if (!wanted_.count(a)) return true;
+  return false;
+}
+
+bool LinkLayer::make_room(const NodeAddr& newcomer, uint64_t now) {
+  if (!full()) return true;
+  if (!wanted_.count(newcomer)) return false;  // strangers wait for a free slot
+  Peer* victim = nullptr;
+  for (auto& [a, p] : peers_) {
+    if (wanted_.count(a)) continue;
+    if (!victim || p->last_useful_ms < victim->last_useful_ms ||
+        (p->last_useful_ms == victim->last_useful_ms && p->link_id < victim->link_id))
+      victim = p.get();
+  }
+  if (!victim) return false;  // every slot holds a configured peer
+  LOG_INFO("max_peers: %s gives its slot to configured peer %s",
+           display_name(victim->id.node_addr()).c_str(), display_name(newcomer).c_str());
+  ++counters_.strangers_evicted;
+  disconnect(victim->id.node_addr(), fmp::DisconnectReason::kResourceExhaustion, now);
+  return true;
 }
 
 // ---- inbound msg1 ----
@@ -185,7 +212,7 @@ void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt
   const NodeAddr addr = id.node_addr();
   Peer* existing = find_peer(addr);
 
-  if (!existing && cfg_.max_peers && peers_.size() >= cfg_.max_peers) {
+  if (!existing && full() && !make_room(addr, now)) {
     bool dialling = false;
     for (auto& [k, leg] : legs_) dialling |= leg->expected.node_addr() == addr;
     if (!dialling) return counters_.drop(LinkDrop::kMsg1AtMaxPeers);
@@ -313,10 +340,12 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
       }
       return;
     }
-    if (cfg_.max_peers && peers_.size() >= cfg_.max_peers) {
-      free_index(our_idx);
-      return counters_.drop(LinkDrop::kMsg1AtMaxPeers);
-    }
+    // Our own dial answered: never refused. The peer now believes it is
+    // linked; refusing here would leave it sending into the void until its
+    // dead timeout. A configured peer takes a stranger's slot; otherwise the
+    // table goes over max_peers by at most the dials in flight
+    // (max_connections), which dial() started only below the limit.
+    if (full()) (void)make_room(addr, now);
     Peer& p = promote(id, true, tid, from, std::move(*keys), our_idx, m->sender_idx, now);
     p.remote_epoch = their_epoch;
     if (upper_) upper_->on_peer_up(p, now);

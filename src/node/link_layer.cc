@@ -206,6 +206,7 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
       break;
   }
   if (!fmp::is_known_link_msg_type(type)) return counters_.drop(LinkDrop::kUnknownMsgType);
+  p.last_useful_ms = now;
   if (!upper_ || !upper_->on_link_message(p, type, std::move(pkt), ce, now))
     counters_.drop(LinkDrop::kUnhandledMessage);
 }

@@ -223,6 +223,12 @@ class LinkLayer {
   LruTable<TransportAddr, TokenBucket, TransportAddrHash> source_buckets_;
   // msg1 admission before any DH: which bucket pays for this packet.
   bool admit_msg1(TransportId tid, const TransportAddr& from, bool known, uint64_t now);
+  // At max_peers, a configured peer (one we keep connected) gets a slot: the
+  // stranger with the oldest useful traffic is disconnected. True when there
+  // is room (or none is needed).
+  bool make_room(const NodeAddr& newcomer, uint64_t now);
+  [[nodiscard]] bool full() const { return cfg_.max_peers && peers_.size() >= cfg_.max_peers; }
+  [[nodiscard]] bool stranger_holds_slot() const;
 
   std::unordered_map<NodeAddr, std::unique_ptr<Peer>, NodeAddrHash> peers_;
   std::unordered_map<uint64_t, IndexEntry> by_index_;  // (tid, our_index) -> peer

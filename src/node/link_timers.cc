@@ -187,7 +187,9 @@ void LinkLayer::tick_rekeys(uint64_t now) {
 }
 
 void LinkLayer::tick_retries(uint64_t now) {
-  if (cfg_.max_peers && peers_.size() >= cfg_.max_peers) return;
+  // Full of configured peers: nothing to dial into. Full with strangers: a
+  // configured peer's dial still goes out (make_room gives it a slot).
+  if (full() && !stranger_holds_slot()) return;
   uint32_t dials = 0;
   for (auto& [a, e] : retries_) {
     if (dials >= cfg_.max_dials_per_tick) break;

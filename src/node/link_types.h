@@ -64,6 +64,9 @@ struct LinkCounters {
   // Keys from a msg1 we answered on a live link (rekey or restart) that the
   // peer never used before they expired: a replay, or a lost msg2.
   uint64_t unproven_handshakes_expired = 0;
+  // Peers not in our configuration disconnected to give a configured peer
+  // its slot at max_peers (ours, issue 15).
+  uint64_t strangers_evicted = 0;
   // Link MMP reports that decoded (malformed ones: kMalformedMessage).
   uint64_t mmp_sender_reports_received = 0, mmp_receiver_reports_received = 0;
   uint64_t mmp_reports_sent = 0;
@@ -125,6 +128,9 @@ struct Peer {
   uint64_t session_established_ms = 0;   // rekey age reference (reset at cutover)
 
   uint64_t last_recv_ms = 0;  // 0 = nothing received on the current session
+  // Last frame carrying more than link upkeep (not a heartbeat or an MMP
+  // report); 0 = none yet. Decides which stranger gives way (make_room).
+  uint64_t last_useful_ms = 0;
   uint64_t last_heartbeat_ms = 0;
   bool heartbeat_sent = false;
   uint32_t consecutive_decrypt_failures = 0;

@@ -271,7 +271,7 @@ TEST(ControlRoutingQueries, ShowMetricsShape) {
             R"("received_bytes":0,"received_datagrams":0,"sent_bytes":0,"sent_datagrams":0})");
   // link (ours): one key per drop reason plus the 14 scalar counters.
   const json& lj = j.at("link");
-  EXPECT_EQ(lj.size(), static_cast<size_t>(LinkDrop::kCount) + 14);
+  EXPECT_EQ(lj.size(), static_cast<size_t>(LinkDrop::kCount) + 15);
   EXPECT_EQ(lj.at("replay"), 2);
   EXPECT_EQ(lj.at("send_failed"), 1);
   EXPECT_EQ(lj.at("too_short"), 0);

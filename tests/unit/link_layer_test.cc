@@ -609,6 +609,45 @@ TEST(LinkLayer, ConfiguredPeerIsAdmittedWhileStrangersDrainTheBucket) {
   EXPECT_TRUE(net.linked(friend_node, hub));
 }
 
+// Issue 15 (2): at max_peers a configured peer still gets a slot. Dialled
+// by it or dialling it, the hub disconnects the stranger with the oldest
+// useful traffic, and never refuses the msg2 answering its own dial.
+TEST(LinkLayer, ConfiguredPeersTakeSlotsFromStrangersAtMaxPeers) {
+  for (bool hub_dials : {false, true}) {
+    LinkConfig cfg;
+    cfg.max_peers = 2;
+    LinkNet net;
+    LinkNode& hub = net.add(cfg);
+    LinkNode& s1 = net.add();
+    LinkNode& s2 = net.add();
+    LinkNode& f = net.add();
+    net.connect(s1, hub);
+    net.run_for(100);
+    net.connect(s2, hub);
+    net.run_for(100);
+    ASSERT_TRUE(net.linked(s1, hub) && net.linked(s2, hub));
+    ASSERT_TRUE(s2.send_seq(hub.id.node_addr(), 1));  // s2 carried data; s1 only its handshake
+    net.run_for(100);
+    if (hub_dials) {
+      net.connect(hub, f);  // configured and dialled by the hub itself
+    } else {
+      // Configured, but the hub's own dials are lost: f dials in.
+      net.hook = [&](const TransportAddr& from, const TransportAddr&, PacketBuf& p) {
+        return !(from == hub.addr && p.data()[0] == 0x01);
+      };
+      net.connect(hub, f);
+      net.connect(f, hub);
+    }
+    net.run_for(200);
+    EXPECT_TRUE(net.linked(f, hub)) << "hub_dials " << hub_dials;
+    EXPECT_EQ(hub.link->counters().strangers_evicted, 1u) << "hub_dials " << hub_dials;
+    EXPECT_FALSE(hub.link->find_peer(s1.id.node_addr())) << "hub_dials " << hub_dials;
+    EXPECT_TRUE(hub.link->find_peer(s2.id.node_addr())) << "hub_dials " << hub_dials;
+    EXPECT_FALSE(net.linked(s1, hub));  // told by a Disconnect, not left believing
+    EXPECT_EQ(hub.link->peer_count(), 2u);
+  }
+}
+
 TEST(LinkLayer, MaxPeersRefusesStrangers) {
   LinkConfig cfg;
   cfg.max_peers = 1;
