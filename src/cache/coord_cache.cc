@@ -56,7 +56,9 @@ bool CoordCache::insert_via(const NodeAddr& addr, const CoordsView& coords, uint
     vias_.push_back(Via{});
     id = static_cast<uint16_t>(vias_.size());
   }
-  if (id == 0 || vias_[id - 1].count >= share) {
+  // The share binds only under contention (cache at least half full): a
+  // peer that carries most transit traffic may fill an empty cache.
+  if (id == 0 || (vias_[id - 1].count >= share && table_.size() >= capacity_ / 2)) {
     if (id && vias_[id - 1].count == 0) free_via_ids_.push_back(id);  // not kept
     ++counters_.share_refused;
     return false;

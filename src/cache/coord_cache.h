@@ -13,8 +13,9 @@
 //                     is expiry order: the oldest entry is the first to expire.
 //   insert_via        a new entry learned from what a peer forwarded (transit
 //                     warming): refused when that peer already created
-//                     `share` live entries, so one peer's invented
-//                     coordinates cannot fill the cache (issue 15, ours).
+//                     `share` live entries and the cache is at least half
+//                     full, so one peer's invented coordinates cannot fill
+//                     it (issue 15, ours).
 // Eviction: the reference evicts "some expired entry, else the longest idle"
 // with an O(n) scan per insert; the oldest entry of the recency list is
 // both, found in O(1).
@@ -107,7 +108,8 @@ class CoordCache {
   bool insert_with_path_mtu(const NodeAddr& addr, const Coords& coords, uint64_t now_ms,
                             uint16_t path_mtu);
   // As insert, for coordinates a peer (`via`) forwarded; a new entry is
-  // refused (false, share_refused) when `via` already created `share`.
+  // refused (false, share_refused) when `via` already created `share` and
+  // the cache is at least half full.
   bool insert_via(const NodeAddr& addr, const CoordsView& coords, uint64_t now_ms,
                   const NodeAddr& via, size_t share);
   bool insert_via(const NodeAddr& addr, const Coords& coords, uint64_t now_ms, const NodeAddr& via,

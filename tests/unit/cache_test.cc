@@ -111,11 +111,15 @@ TEST(CacheCoord, UpdateKeepsCreatedAndPathMtu) {
   EXPECT_FALSE(c.peek(addr(2))->mtu());
 }
 
-// Issue 15 (5): entries created on behalf of one peer are capped at its
-// share; updates are never refused; every way out of the cache frees the
-// share (eviction, expiry, invalidation, removal, clear).
+// Issue 15 (5): once the cache is half full, entries created on behalf of
+// one peer are capped at its share; updates are never refused; every way out
+// of the cache frees the share (eviction, expiry, invalidation, removal,
+// clear).
 TEST(CacheCoord, InsertViaKeepsEachPeerWithinItsShare) {
-  CoordCache c(100, 1000);
+  CoordCache roomy(100, 1000);  // below half full the share does not bind
+  for (uint8_t k = 1; k <= 20; ++k) (void)roomy.insert_via(addr(k), coords({k, 99}), 0, addr(201), 8);
+  EXPECT_EQ(roomy.held_via(addr(201)), 20u);
+  CoordCache c(16, 1000);
   const NodeAddr p1 = addr(201), p2 = addr(202);
   for (uint8_t k = 1; k <= 20; ++k) (void)c.insert_via(addr(k), coords({k, 99}), 0, p1, 8);
   EXPECT_EQ(c.held_via(p1), 8u);

@@ -208,6 +208,27 @@ void LookupCore::purge_recent(uint64_t now_ms, size_t max) {
   }
 }
 
+bool LookupCore::evict_from_largest_holder(const NodeAddr& except) {
+  const NodeAddr* largest = nullptr;
+  uint32_t most = 0;
+  for (const auto& [peer, n] : recent_per_peer_)
+    if (!(peer == except) && n > most) {
+      most = n;
+      largest = &peer;
+    }
+  if (!largest) return false;
+  const NodeAddr victim = *largest;
+  for (uint32_t s = recent_.oldest(); s != decltype(recent_)::kNil; s = recent_.newer(s)) {
+    if (!(recent_.value(s).from_peer == victim)) continue;
+    recent_.erase(s);
+    auto it = recent_per_peer_.find(victim);
+    if (--it->second == 0) recent_per_peer_.erase(it);
+    ++x_.req_share_evictions;
+    return true;
+  }
+  return false;
+}
+
 void LookupCore::on_request(const NodeAddr& from, ByteSpan msg, const PeerView& view,
                             uint64_t now_ms, LookupActions& out) {
   ++c_.req_received;
@@ -226,21 +247,28 @@ void LookupCore::on_request(const NodeAddr& from, ByteSpan msg, const PeerView& 
     ++c_.req_duplicate;
     return;
   }
-  if (recent_.size() >= p_.recent_capacity) {
-    ++c_.req_dedup_cache_full;
-    return;
-  }
-  // Fair share: one peer's flood fills its own share, not the table.
-  const size_t share =
-      std::max(p_.recent_min_share, p_.recent_capacity / std::max<size_t>(1, view.peer_count()));
+  // Fair shares (ours): the table is split among the peers that hold
+  // entries (the sender included). While it is less than 3/4 full anyone may
+  // add (a parent legitimately carries most transit lookups). Past that, a
+  // peer at its share is refused; a peer below its share still gets in, and
+  // when the table is full the oldest entry of the largest holder makes room
+  // for it. One peer's flood therefore costs the others nothing.
   uint32_t& held = recent_per_peer_[from];
-  if (held >= share) {
+  const size_t share = std::max(p_.recent_min_share,
+                                p_.recent_capacity / std::max<size_t>(1, recent_per_peer_.size()));
+  if (held >= share && recent_.size() >= p_.recent_capacity / 4 * 3) {
     ++x_.req_peer_share_exceeded;
     if (share_refusals_.size() < kMaxShareNames || share_refusals_.count(from))
       ++share_refusals_[from];
+    if (held == 0) recent_per_peer_.erase(from);
     return;
   }
-  ++held;
+  if (recent_.size() >= p_.recent_capacity && !evict_from_largest_holder(from)) {
+    ++c_.req_dedup_cache_full;
+    if (held == 0) recent_per_peer_.erase(from);
+    return;
+  }
+  ++recent_per_peer_[from];
   recent_.insert(req.request_id, Recent{from, now_ms, false});
 
   if (req.target == view.self_addr()) {  // before the TTL test: ttl 0 is answered

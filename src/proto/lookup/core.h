@@ -62,10 +62,10 @@ struct LookupParams {
   uint64_t forward_min_interval_ms = 2'000;
   size_t recent_capacity = kRecentRequestsCapacity;
   size_t max_pending = 1024;          // ours
-  // Ours: each peer may hold at most max(recent_min_share, capacity / peers)
-  // entries of the de-duplication table, so one peer's flood of requests
-  // cannot fill it for everyone (issue 15, attack 5). The reference has one
-  // shared table.
+  // Ours: the floor of a peer's share of the de-duplication table (the
+  // table is split among the peers holding entries; see on_request), so one
+  // peer's flood of requests cannot fill it for everyone (issue 15, attack
+  // 5). The reference has one shared table.
   size_t recent_min_share = 64;
   size_t max_backoff_entries = 4096;  // ours
   size_t max_forward_entries = 4096;  // ours
@@ -112,6 +112,9 @@ struct LookupExtraCounters {
   // Ours: a request refused because its sending peer already holds its fair
   // share of the de-duplication table (LookupParams::recent_min_share).
   uint64_t req_peer_share_exceeded = 0;
+  // Ours: entries of the largest holder dropped from a full table to admit
+  // a request from a peer below its share.
+  uint64_t req_share_evictions = 0;
 };
 
 // One message to one peer: bytes are arena[offset, offset + len).
@@ -247,6 +250,9 @@ class LookupCore {
   void forget_pending(std::map<NodeAddr, Pending>::iterator it);
   void record_failure(const NodeAddr& target, uint64_t now_ms);
   void purge_recent(uint64_t now_ms, size_t max);
+  // Full table: drops the oldest entry of the peer (other than `except`)
+  // holding the most; false if there is none.
+  bool evict_from_largest_holder(const NodeAddr& except);
   void respond_as_target(const LookupRequestView& req, const NodeAddr& from, const PeerView& view,
                          LookupActions& out);
   void forward_request(const LookupRequestView& req, const NodeAddr& from, const PeerView& view,
