@@ -6,19 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 node a; node b; node c
 ua=$(free_port); ub=$(free_port); uc=$(free_port)
-mk() {  # mk NAME PORT [PEER PEERPORT]
-  {
-    echo "node: { identity: { persistent: true }, control: { socket_path: \"$WORK/$1/control.sock\" } }"
-    echo "transports: { udp: { bind_addr: \"127.0.0.1:$2\" } }"
-    echo "dns: { enabled: false }"
-    if [ $# -gt 2 ]; then
-      echo "peers:"
-      echo "  - npub: \"$(npub "$3")\""
-      echo "    addresses: [ { transport: udp, addr: \"127.0.0.1:$4\" } ]"
-    fi
-  } >"$WORK/$1/fips.yaml"
-}
-mk a "$ua" b "$ub"; mk b "$ub"; mk c "$uc" b "$ub"
+mk_config a "$ua" b "$ub"; mk_config b "$ub"; mk_config c "$uc" b "$ub"
 start b; start a; start c
 wait_until 10 has_peers b 2 || fail "B did not link to A and C"
 has_peers a 1 && has_peers c 1 || fail "A or C has the wrong peer count"

@@ -12,19 +12,7 @@ node a; node b
 ua=$(free_port); ub=$(free_port); ur=$(free_port)
 python3 "$(dirname "$0")/tools/udp_delay_relay.py" "$ur" "$ub" 5 &
 PIDS+=($!)  # torn down with the daemons
-mk() {  # mk NAME PORT [PEER PEERPORT]
-  {
-    echo "node: { identity: { persistent: true }, control: { socket_path: \"$WORK/$1/control.sock\" } }"
-    echo "transports: { udp: { bind_addr: \"127.0.0.1:$2\" } }"
-    echo "dns: { enabled: false }"
-    if [ $# -gt 2 ]; then
-      echo "peers:"
-      echo "  - npub: \"$(npub "$3")\""
-      echo "    addresses: [ { transport: udp, addr: \"127.0.0.1:$4\" } ]"
-    fi
-  } >"$WORK/$1/fips.yaml"
-}
-mk a "$ua" b "$ur"; mk b "$ub"
+mk_config a "$ua" b "$ur"; mk_config b "$ub"
 start b; start a
 wait_until 10 has_peers a 1 || fail "A did not link to B"
 wait_until 10 has_peers b 1 || fail "B did not link to A"

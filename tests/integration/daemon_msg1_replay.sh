@@ -10,19 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 node a; node b
 ua=$(free_port); ub=$(free_port); ur=$(free_port)
-mk() {  # mk NAME PORT [PEER PEERPORT]
-  {
-    echo "node: { identity: { persistent: true }, control: { socket_path: \"$WORK/$1/control.sock\" } }"
-    echo "transports: { udp: { bind_addr: \"127.0.0.1:$2\" } }"
-    echo "dns: { enabled: false }"
-    if [ $# -gt 2 ]; then
-      echo "peers:"
-      echo "  - npub: \"$(npub "$3")\""
-      echo "    addresses: [ { transport: udp, addr: \"127.0.0.1:$4\" } ]"
-    fi
-  } >"$WORK/$1/fips.yaml"
-}
-mk a "$ua" b "$ur"; mk b "$ub"
+mk_config a "$ua" b "$ur"; mk_config b "$ub"
 
 # The relay: A <-> 127.0.0.1:$ur <-> B. Bounded to 90 s.
 cat >"$WORK/relay.py" <<'EOF'

@@ -27,6 +27,21 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 node() { mkdir -p "$WORK/$1"; "$FIPSCTL" keygen -d "$WORK/$1" >/dev/null 2>&1; }
 npub() { cat "$WORK/$1/fips.pub"; }
 ctl() { timeout 10 "$FIPSCTL" -s "$WORK/$1/control.sock" "${@:2}"; }
+# mk_config NAME PORT [PEER PEERPORT]: $WORK/NAME/fips.yaml for a loopback
+# daemon on UDP PORT (control socket in its dir, no DNS), optionally with one
+# configured peer at 127.0.0.1:PEERPORT.
+mk_config() {
+  {
+    echo "node: { identity: { persistent: true }, control: { socket_path: \"$WORK/$1/control.sock\" } }"
+    echo "transports: { udp: { bind_addr: \"127.0.0.1:$2\" } }"
+    echo "dns: { enabled: false }"
+    if [ $# -gt 2 ]; then
+      echo "peers:"
+      echo "  - npub: \"$(npub "$3")\""
+      echo "    addresses: [ { transport: udp, addr: \"127.0.0.1:$4\" } ]"
+    fi
+  } >"$WORK/$1/fips.yaml"
+}
 start() {  # start NAME: runs fips with $WORK/NAME/fips.yaml
   "$FIPS" -c "$WORK/$1/fips.yaml" >"$WORK/$1/log" 2>&1 &
   PIDS+=($!)
