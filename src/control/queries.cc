@@ -311,6 +311,9 @@ json transport_json(const TransportSnapshot& t) {
     stats["connect_refused"] = t.connect_refused;
     stats["pool_inbound"] = t.pool_inbound;
     stats["pool_outbound"] = t.pool_outbound;
+    // Ours: inbound connections closed for room because they had not
+    // authenticated a link (issue 15); only when there were any.
+    if (s.unauthenticated_evicted) stats["unauthenticated_evicted"] = s.unauthenticated_evicted;
   } else {
     stats["kernel_drops"] = t.kernel_drops;
     // Ours: datagrams dropped because they were larger than the receive

@@ -333,6 +333,10 @@ void Daemon::close_connection(TransportId tid, const TransportAddr& to) {
   if (Transport* t = transport(tid)) t->close_connection(to);
 }
 
+void Daemon::link_authenticated(TransportId tid, const TransportAddr& at) {
+  if (Transport* t = transport(tid)) t->mark_authenticated(at);
+}
+
 uint64_t Daemon::wall_ms() const { return unix_ms(); }
 
 const HostMap& Daemon::host_names() {

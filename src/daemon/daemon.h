@@ -54,6 +54,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   uint16_t mtu(TransportId tid, const TransportAddr& to) const override;
   bool accepts_inbound(TransportId tid) const override;
   void close_connection(TransportId tid, const TransportAddr& to) override;
+  void link_authenticated(TransportId tid, const TransportAddr& at) override;
   uint64_t wall_ms() const override;
 
   // TunSink

@@ -327,6 +327,7 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
         existing->current->their_index = m->sender_idx;
         existing->tid = tid;  // our dial's path carries the surviving session
         existing->addr = from;
+        io_.link_authenticated(tid, from);
         register_index(tid, our_idx, existing);
         existing->outbound = true;
         // The connection their dial opened is now unused (TCP: one per peer).
@@ -379,6 +380,7 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
                p.addr.str().c_str(), from.str().c_str());
       p.tid = tid;
       p.addr = from;
+      io_.link_authenticated(tid, from);
     }
     rekey_by_index_.erase(it);
     p.rekey.reset();
@@ -442,6 +444,7 @@ Peer& LinkLayer::promote_session(const PeerIdentity& id, bool outbound, Transpor
   Peer* raw = p.get();
   peers_[id.node_addr()] = std::move(p);
   register_index(tid, our_index, raw);
+  io_.link_authenticated(tid, addr);
   retries_.erase(id.node_addr());
   ++counters_.handshakes_completed;
   LOG_INFO("peer %s up (%s, %s %s)", display_name(id.node_addr()).c_str(), id.npub().c_str(),

@@ -157,6 +157,7 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
              p.addr.str().c_str(), from.str().c_str());
     p.tid = tid;
     p.addr = from;
+    io_.link_authenticated(tid, from);
   }
   p.last_recv_ms = now;
   p.last_seen_wall_ms = io_.wall_ms();

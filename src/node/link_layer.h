@@ -78,6 +78,8 @@ class LinkIo {
   virtual uint16_t mtu(TransportId, const TransportAddr&) const = 0;
   virtual bool accepts_inbound(TransportId) const = 0;
   virtual void close_connection(TransportId, const TransportAddr&) = 0;
+  // A handshake over this path completed: the peer is authenticated there.
+  virtual void link_authenticated(TransportId, const TransportAddr&) {}
   virtual uint64_t wall_ms() const = 0;
 };
 

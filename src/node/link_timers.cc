@@ -228,7 +228,11 @@ void LinkLayer::tick_peers(uint64_t now) {
     LOG_WARN("peer %s: nothing received for %llu s, link dead", display_name(a).c_str(),
              static_cast<unsigned long long>(cfg_.link_dead_timeout_ms / 1000));
     ++counters_.peers_removed_dead;
+    const Peer* p = find_peer(a);
+    const TransportId tid = p->tid;
+    const TransportAddr addr = p->addr;
     remove_peer(a, now, true);
+    io_.close_connection(tid, addr);  // a stream transport's idle timeout
   }
 }
 

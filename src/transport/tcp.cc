@@ -60,7 +60,8 @@ struct TcpTransport::Conn {
   bool closed = false;      // detached from the table, parked in the graveyard
   bool want_write = false;  // EPOLLOUT armed
   bool dirty = false;       // listed in dirty_ (batch may be non-empty)
-  bool got_frame = false;   // a whole packet has arrived
+  bool authenticated = false;  // the link layer completed a handshake over it
+  uint64_t accept_seq = 0;      // inbound: accept order (oldest evicted first)
   uint16_t mtu = 0;
   uint64_t deadline_ms = 0;  // connect / first-frame deadline; 0 = set at next tick
   size_t queued_pkts = 0;    // queued in `out` while connecting
@@ -396,6 +397,25 @@ void TcpTransport::close_connection(const TransportAddr& to) {
   if (Conn* c = find(to)) close_conn(c, false);
 }
 
+void TcpTransport::mark_authenticated(const TransportAddr& to) {
+  if (Conn* c = find(to)) c->authenticated = true;
+}
+
+bool TcpTransport::evict_unauthenticated(const TransportAddr& like, bool same_ip) {
+  Conn* oldest = nullptr;
+  for (const auto& [k, cp] : conns_) {
+    Conn* c = cp.get();
+    if (!c->inbound || c->authenticated || c->closed) continue;
+    if (same_ip && !(std::memcmp(k.ip(), like.ip(), 16) == 0 && k.is_v4() == like.is_v4()))
+      continue;
+    if (!oldest || c->accept_seq < oldest->accept_seq) oldest = c;
+  }
+  if (!oldest) return false;
+  ++stats_.unauthenticated_evicted;
+  close_conn(oldest, true);
+  return true;
+}
+
 void TcpTransport::notice(bool connect_failed, const TransportAddr& a) {
   if (notices_.size() < lim_.max_notices) notices_.push_back({connect_failed, a});
 }
@@ -441,11 +461,18 @@ void TcpTransport::on_listener_event(uint32_t) {
       break;
     }
     UniqueFd f(fd);
-    if (inbound_ >= effective_max_inbound()) {
+    const TransportAddr a = TransportAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+    // Strangers cannot squat the slots: at the cap (or at the per-IP limit)
+    // the oldest connection that has not authenticated a link gives way.
+    size_t same_ip = 0;
+    for (const auto& [k, cp] : conns_)
+      same_ip += cp->inbound && !cp->authenticated && !cp->closed &&
+                 std::memcmp(k.ip(), a.ip(), 16) == 0 && k.is_v4() == a.is_v4();
+    if ((same_ip >= lim_.max_unauthenticated_per_ip && !evict_unauthenticated(a, true)) ||
+        (inbound_ >= effective_max_inbound() && !evict_unauthenticated(a, false))) {
       ++stats_.connections_rejected;  // accepted, closed at once (reference)
       continue;
     }
-    const TransportAddr a = TransportAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
     (void)configure(f.get());
     if (Conn* old = find(a)) close_conn(old, true);  // one connection per address
     auto conn = std::make_unique<Conn>();
@@ -460,6 +487,7 @@ void TcpTransport::on_listener_event(uint32_t) {
       ++stats_.connections_rejected;
       continue;
     }
+    c->accept_seq = ++accept_seq_;
     conns_.emplace(a, std::move(conn));
     ++inbound_;
     ++stats_.connections_accepted;
@@ -514,7 +542,7 @@ void TcpTransport::on_readable(Conn* c) {
       if (pkt->empty()) break;
       ++stats_.packets_recv;
       stats_.bytes_recv += pkt->size();
-      c->got_frame = true;
+      (void)0;  // the handshake deadline holds until the link authenticates
       PacketBuf b = pool_.acquire();
       if (!b || !b.push_back(pkt->size())) {
         ++stats_.pool_exhausted;
@@ -539,7 +567,7 @@ void TcpTransport::tick(uint64_t now_ms) {
   victims_.clear();
   for (auto& [a, cp] : conns_) {
     Conn* c = cp.get();
-    const bool timed = c->is_connecting || (c->inbound && !c->got_frame);
+    const bool timed = c->is_connecting || (c->inbound && !c->authenticated);
     if (!timed) continue;
     if (c->deadline_ms == 0) {
       c->deadline_ms =
@@ -552,7 +580,7 @@ void TcpTransport::tick(uint64_t now_ms) {
     if (c->is_connecting)
       fail_dial(c);
     else
-      close_conn(c, true);  // silent inbound: not a recv error (reference)
+      close_conn(c, true);  // no link in time: not a recv error (reference)
   }
   victims_.clear();
   --depth_;

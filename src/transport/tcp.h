@@ -28,7 +28,13 @@ namespace fips {
 // Bounds and deadlines of the TCP transport that are not config keys
 // (reference values); tests shrink them.
 struct TcpLimits {
-  uint64_t first_frame_timeout_ms = 30000;  // inbound: first whole packet by then
+  // Inbound: an authenticated link (LinkIo::link_authenticated) by then,
+  // whatever the connection sends (ours; the reference only wants a first
+  // whole packet within 30 s, and one packet disarms it for good).
+  uint64_t first_frame_timeout_ms = 10000;
+  // Inbound connections from one IP address without a link yet (ours); at
+  // this or at the inbound cap, the oldest such connection gives way.
+  size_t max_unauthenticated_per_ip = 128;
   size_t out_buf_bytes = 256 * 1024;        // per-connection unsent bytes
   size_t connect_queue_packets = 64;        // queued while connecting
   size_t batch_packets = 64;                // packets per writev (<= 1024)
@@ -77,6 +83,7 @@ class TcpTransport : public Transport {
   void flush() override;
   // Closes the connection to `to` (no on_connection_closed for this one).
   void close_connection(const TransportAddr& to) override;
+  void mark_authenticated(const TransportAddr& to) override;
 
   [[nodiscard]] size_t pool_inbound() const { return inbound_; }
   [[nodiscard]] size_t pool_outbound() const { return outbound_; }  // established dials
@@ -108,6 +115,9 @@ class TcpTransport : public Transport {
   void notice(bool connect_failed, const TransportAddr& a);
   void deliver_notices();
   void reap();
+  // Room for one more inbound connection like `like`: closes the oldest
+  // unauthenticated inbound one (from that IP when `same_ip`). False if none.
+  bool evict_unauthenticated(const TransportAddr& like, bool same_ip);
 
   TcpTransportConfig cfg_;
   EventLoop& loop_;
@@ -125,6 +135,7 @@ class TcpTransport : public Transport {
   std::vector<Conn*> dirty_, dirty_scratch_, victims_;
   std::vector<Notice> notices_, notices_scratch_;
   size_t inbound_ = 0, outbound_ = 0, connecting_ = 0;
+  uint64_t accept_seq_ = 0;
   int depth_ = 0;  // > 0 while one of our handlers is on the stack
 };
 

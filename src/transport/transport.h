@@ -29,6 +29,7 @@ struct TransportStats {
   uint64_t connections_rejected = 0;  // TCP: inbound cap
   uint64_t connect_failures = 0;      // TCP: dial failed or timed out
   uint64_t connections_closed = 0;    // TCP
+  uint64_t unauthenticated_evicted = 0;  // TCP (ours): inbound without a link, closed for room
 };
 
 enum class TransportState : uint8_t { kStarting, kUp, kFailed, kStopped };
@@ -72,6 +73,9 @@ class Transport {
   virtual void flush() = 0;
   // Closes a connection to `to` (TCP); no-op for datagram transports.
   virtual void close_connection(const TransportAddr&) {}
+  // The link layer authenticated a peer at this address (connection-oriented
+  // transports stop treating the connection as a stranger's).
+  virtual void mark_authenticated(const TransportAddr&) {}
 
   [[nodiscard]] const TransportStats& stats() const { return stats_; }
 

@@ -289,7 +289,11 @@ TEST(TcpTransport, InboundCapRejectsExtraConnections) {
   EXPECT_EQ(n.server->effective_max_inbound(), 2u);
   const uint16_t port = n.server->bound().port();
   std::vector<UniqueFd> cs;
-  for (int i = 0; i < 3; ++i) cs.push_back(raw_connect(port));
+  for (int i = 0; i < 2; ++i) cs.push_back(raw_connect(port));
+  ASSERT_TRUE(pump_until(n.loop, [&] { return n.server->stats().connections_accepted == 2; }));
+  // Both carry authenticated links, so the third finds no slot it may take.
+  for (auto& c : cs) n.server->mark_authenticated(sock::local_of(c.get()));
+  cs.push_back(raw_connect(port));
   ASSERT_TRUE(pump_until(n.loop, [&] {
     return n.server->stats().connections_accepted + n.server->stats().connections_rejected == 3;
   }));
@@ -303,6 +307,49 @@ TEST(TcpTransport, InboundCapRejectsExtraConnections) {
   UniqueFd again = raw_connect(port);
   ASSERT_TRUE(pump_until(n.loop, [&] { return n.server->pool_inbound() == 2; }));
   EXPECT_EQ(n.server->stats().connections_rejected, 1u);
+}
+
+// Issue 15 (4): connections that never authenticate a link cannot squat the
+// inbound slots: at the cap the oldest of them gives way to a newcomer, and
+// at the per-IP limit the oldest from that IP does.
+TEST(TcpTransport, UnauthenticatedConnectionsGiveWayAtTheCap) {
+  TcpTransportConfig scfg = listen_cfg();
+  scfg.max_inbound_connections = 3;
+  TcpLimits lim;
+  lim.max_unauthenticated_per_ip = 100;
+  Net n(scfg, dial_cfg(), lim, {}, /*node_max=*/100);
+  const uint16_t port = n.server->bound().port();
+  UniqueFd peer = raw_connect(port);
+  ASSERT_TRUE(pump_until(n.loop, [&] { return n.server->pool_inbound() == 1; }));
+  n.server->mark_authenticated(sock::local_of(peer.get()));
+  std::vector<UniqueFd> squat;
+  for (int i = 0; i < 10; ++i) {
+    squat.push_back(raw_connect(port));
+    ASSERT_TRUE(pump_until(n.loop, [&] {
+      return n.server->stats().connections_accepted == static_cast<uint64_t>(i) + 2;
+    }));
+  }
+  EXPECT_EQ(n.server->pool_inbound(), 3u);
+  EXPECT_EQ(n.server->stats().connections_rejected, 0u);
+  EXPECT_EQ(n.server->stats().unauthenticated_evicted, 8u);
+  EXPECT_EQ(n.server->connection_state(sock::local_of(peer.get())),
+            TcpTransport::ConnState::kConnected);  // the authenticated one stays
+  for (int i = 0; i < 8; ++i)  // the oldest squatters were closed
+    ASSERT_TRUE(pump_until(n.loop, [&] { return raw_closed(squat[static_cast<size_t>(i)].get()); }));
+
+  TcpLimits per_ip;
+  per_ip.max_unauthenticated_per_ip = 2;
+  Net m(listen_cfg(), dial_cfg(), per_ip, {}, /*node_max=*/100);
+  const uint16_t port2 = m.server->bound().port();
+  std::vector<UniqueFd> same;
+  for (int i = 0; i < 5; ++i) {
+    same.push_back(raw_connect(port2));
+    ASSERT_TRUE(pump_until(m.loop, [&] {
+      return m.server->stats().connections_accepted == static_cast<uint64_t>(i) + 1;
+    }));
+  }
+  EXPECT_EQ(m.server->pool_inbound(), 2u);  // 127.0.0.1 holds 2 unauthenticated at most
+  EXPECT_EQ(m.server->stats().unauthenticated_evicted, 3u);
 }
 
 TEST(TcpTransport, InboundCapFallsBackToNodeMaxConnections) {
@@ -327,6 +374,9 @@ TEST(TcpTransport, FirstFrameDeadlineClosesSilentInbound) {
   raw_write(talker.get(), fmp_handshake(1, 1));
   ASSERT_TRUE(pump_until(
       n.loop, [&] { return n.ss.packets.size() == 1 && n.server->pool_inbound() == 2; }));
+  // The talker's handshake completed (the link layer says so); the silent
+  // one's did not. A frame alone no longer disarms the deadline (issue 15).
+  n.server->mark_authenticated(sock::local_of(talker.get()));
   n.server->tick(1000);  // deadline armed: 1050
   n.server->tick(1049);
   EXPECT_EQ(n.server->pool_inbound(), 2u);
@@ -337,8 +387,25 @@ TEST(TcpTransport, FirstFrameDeadlineClosesSilentInbound) {
   EXPECT_EQ(n.ss.closed[0], sock::local_of(silent.get()));
   EXPECT_EQ(n.server->stats().recv_errors, 0u);  // a deadline is not a recv error
   ASSERT_TRUE(pump_until(n.loop, [&] { return raw_closed(silent.get()); }));
-  n.server->tick(100'000);  // the talker has no deadline
+  n.server->tick(100'000);  // the authenticated talker has no deadline
   EXPECT_EQ(n.server->pool_inbound(), 1u);
+}
+
+// Sending well-framed packets without ever completing a handshake does not
+// keep a connection open (issue 15, attack 4).
+TEST(TcpTransport, FramesWithoutAHandshakeDoNotDisarmTheDeadline) {
+  TcpLimits slim;
+  slim.first_frame_timeout_ms = 50;
+  Net n(listen_cfg(), dial_cfg(), slim);
+  UniqueFd chatty = raw_connect(n.server->bound().port());
+  raw_write(chatty.get(), fmp_handshake(1, 1));
+  ASSERT_TRUE(pump_until(n.loop, [&] { return n.ss.packets.size() == 1; }));
+  n.server->tick(1000);
+  raw_write(chatty.get(), fmp_handshake(2, 2));
+  ASSERT_TRUE(pump_until(n.loop, [&] { return n.ss.packets.size() == 2; }));
+  n.server->tick(1050);
+  EXPECT_EQ(n.server->pool_inbound(), 0u);
+  ASSERT_TRUE(pump_until(n.loop, [&] { return raw_closed(chatty.get()); }));
 }
 
 TEST(TcpTransport, CloseConnectionAndRedial) {
