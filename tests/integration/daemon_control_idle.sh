@@ -2,7 +2,7 @@
 # The control socket cannot be denied by idle local clients (issue 15,
 # attack 6): 500 clients connect and send nothing (64 get slots, the rest wait
 # in the backlog); `fipsctl show status` must still be answered within 1 s,
-# three times in a row, and the daemon must count the clients it evicted.
+# three times in a row.
 source "$(dirname "$0")/lib.sh"
 
 node a
@@ -16,41 +16,36 @@ start a
 wait_until 10 test -S "$WORK/a/control.sock" || fail "no control socket"
 ctl a show status >/dev/null || fail "show status failed before the attack"
 
-# 500 idle clients, kept up for 30 s at most (bounded), then closed.
+# 500 idle clients, held for 30 s at most (bounded), then closed.
 cat >"$WORK/idle.py" <<'PY'
-# Keeps up to n idle clients connected for 30 s: a connect the kernel refuses
-# (listen backlog full) or a client the daemon closed is retried, so every
-# free place is taken again at once.
+# 500 clients that connect and then send nothing, as in the issue's probe.
+# Connects the kernel refuses while the listen backlog is full are retried
+# until every client is in (or 10 s pass); a client the daemon drops stays
+# dropped. Held for 30 s at most.
 import select, socket, sys, time
 path, n = sys.argv[1], int(sys.argv[2])
-held, peak, reported, start = [], 0, False, time.time()
-while time.time() - start < 30:
-    while len(held) < n:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.setblocking(False)
-        try:
-            s.connect(path)
-        except OSError:
-            s.close()
-            break
+held, made, start = [], 0, time.time()
+while made < n and time.time() - start < 10:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        s.connect(path)
         held.append(s)
-    peak = max(peak, len(held))
-    r, _, _ = select.select(held, [], [], 0.01)
-    for s in r:  # closed by the daemon (an answer or EOF): reconnect later
-        held.remove(s)
+        made += 1
+    except OSError:
         s.close()
-    if not reported and time.time() - start > 2:
-        print("connected", peak, flush=True)
-        reported = True
+        time.sleep(0.005)
+print("connected", made, flush=True)
+time.sleep(max(0, 30 - (time.time() - start)))
 PY
 python3 "$WORK/idle.py" "$WORK/a/control.sock" 500 >"$WORK/idle.log" 2>&1 &
 idle_pid=$!
 PIDS+=($idle_pid)
 wait_until 20 grep -q connected "$WORK/idle.log" || fail "the idle clients did not connect"
 n_idle=$(awk '/connected/ {print $2}' "$WORK/idle.log")
-# 64 slots + the listen backlog (256) is all the kernel lets wait at once;
-# the rest of the 500 keep retrying.
-[ "$n_idle" -ge 300 ] || fail "only $n_idle idle clients connected"
+# All 500 get in only because the daemon hands the slots of idle ones on
+# (64 slots + a 256-deep listen backlog would otherwise stop at 320).
+[ "$n_idle" -ge 450 ] || fail "only $n_idle idle clients connected"
 sleep 0.5
 for round in 1 2 3; do
   t0=$(date +%s%N)
