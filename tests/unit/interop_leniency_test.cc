@@ -74,7 +74,8 @@ TEST(InteropKat, TypeScriptStyleSessionSetupIsAccepted) {
   // The same body as a SessionAck (its flags byte is reserved): accepted.
   const std::string ack_hs(2 * kXkMsg2Size, 'd');
   const std::string ack_body = "0200" + addr2 + addr9 + "0200" + addr1 + addr9 + "3900" + ack_hs;
-  auto a = fsp::decode_session_ack(unhex("02008000" "04" + ack_body));
+  const auto ack_bytes = unhex("02008000" "04" + ack_body);  // outlives the decoded views
+  auto a = fsp::decode_session_ack(ack_bytes);
   ASSERT_TRUE(a.ok()) << describe(a.error());
   EXPECT_EQ(hex(a->handshake), ack_hs);
   // Our own encoders never set an unknown bit: a fresh ack's flags byte is 0.

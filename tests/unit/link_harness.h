@@ -90,6 +90,13 @@ struct LinkNode : LinkIo, LinkUpper {
 class LinkNet {
  public:
   explicit LinkNet(uint64_t seed = 1) : rng(seed) {}
+  // Packets still in flight go back to their nodes' pools before the nodes
+  // (and pools) are destroyed.
+  ~LinkNet() {
+    while (!wire.empty()) wire.pop_front();
+  }
+  LinkNet(const LinkNet&) = delete;
+  LinkNet& operator=(const LinkNet&) = delete;
   LinkNode& add(LinkConfig cfg = {}) {
     auto n = std::make_unique<LinkNode>(*this, Identity::generate(), nodes.size() + 1, cfg,
                                         rng.next());
