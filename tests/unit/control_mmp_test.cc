@@ -100,18 +100,6 @@ TEST(ControlMmp, MeasuredPeerFromLinkMmp) {
   EXPECT_EQ(b["lqi"], l["lqi"]);
 }
 
-MmpSnapshot metrics(double srtt, double fwd, double rev, double etx, double goodput,
-                    double s_loss, double s_etx) {
-  MmpSnapshot m;
-  m.srtt_ms = srtt;
-  m.delivery_ratio_forward = fwd;
-  m.delivery_ratio_reverse = rev;
-  m.etx = etx;
-  m.goodput_bps = goodput;
-  m.smoothed_loss = s_loss;
-  m.smoothed_etx = s_etx;
-  return m;
-}
 
 // The scenario of tests/vectors/control/README.md: peers B (outbound, spin
 // initiator) and C (inbound), session D; gen_fixtures.py renders show_mmp
@@ -120,7 +108,7 @@ TEST(ControlMmp, MatchesTheFixture) {
   PeerSnapshot b, c;
   b.node_addr = "353f7b543b42fc70980ee332e3fde5c9";
   b.display_name = "node-b";
-  b.mmp = metrics(23.417, 1.0, 0.998, 1.002004008016032, 18342.5, 0.0013, 1.0031);
+  b.mmp = test::mmp_snapshot(23.417, 1.0, 0.998, 1.002004008016032, 18342.5, 0.0013, 1.0031);
   b.mmp->spin_bit_role = "initiator";
   b.mmp->rtt_trend = "stable";
   b.mmp->loss_trend = "falling";
@@ -128,7 +116,7 @@ TEST(ControlMmp, MatchesTheFixture) {
   b.mmp->jitter_trend = "stable";
   c.node_addr = "70ab8c8f23cee388165c97737be4c5f8";
   c.display_name = "npub1a3k5...fuaa";
-  c.mmp = metrics(41.25, 0.98, 0.99, 1.0306122448979591, 5120.0, 0.0197, 1.027);
+  c.mmp = test::mmp_snapshot(41.25, 0.98, 0.99, 1.0306122448979591, 5120.0, 0.0197, 1.027);
   c.mmp->spin_bit_role = "responder";
   c.mmp->rtt_trend = "rising";
   c.mmp->loss_trend = "stable";
@@ -138,7 +126,7 @@ TEST(ControlMmp, MatchesTheFixture) {
   MmpSessionRow d;
   d.remote = "be996fa1fd2c6c97720ad4ba4d256c28";
   d.display_name = "npub1w92s...c575";
-  d.mmp = metrics(64.9, 1.0, 1.0, 1.0, 2210.75, 0.0, 1.0);
+  d.mmp = test::mmp_snapshot(64.9, 1.0, 1.0, 1.0, 2210.75, 0.0, 1.0);
   d.mmp.rtt_trend = d.mmp.loss_trend = d.mmp.etx_trend = "stable";
   d.path_mtu = 1203;
   const nlohmann::json data = show_mmp_data({b, c}, {d});

@@ -31,18 +31,6 @@ void expect_fixture(const nlohmann::json& data, const std::string& name) {
   EXPECT_EQ(json_pretty(data) + "\n", test::control_fixture(name + ".fipsctl.txt")) << name;
 }
 
-MmpSnapshot mmp(double srtt, double fwd, double rev, double etx, double goodput, double s_loss,
-                double s_etx) {
-  MmpSnapshot m;
-  m.srtt_ms = srtt;
-  m.delivery_ratio_forward = fwd;
-  m.delivery_ratio_reverse = rev;
-  m.etx = etx;
-  m.goodput_bps = goodput;
-  m.smoothed_loss = s_loss;
-  m.smoothed_etx = s_etx;
-  return m;
-}
 
 double link_cost(const MmpSnapshot& m) {
   return m.etx * (1.0 + *m.srtt_ms / 100.0);
@@ -65,7 +53,7 @@ TEST(ControlQueries, ShowPeersGolden) {
   b.direction = "outbound";
   b.transport_type = "udp";
   b.tree_depth = 0;
-  b.mmp = mmp(23.417, 1.0, 0.998, 1.002004008016032, 18342.5, 0.0013, 1.0031);
+  b.mmp = test::mmp_snapshot(23.417, 1.0, 0.998, 1.002004008016032, 18342.5, 0.0013, 1.0031);
   b.effective_depth = 0 + link_cost(*b.mmp);
   b.stats = {11873410, 9120334, 51977, 48211};
   b.noise = std::pair<uint64_t, uint64_t>{1902, 1873};
@@ -88,7 +76,7 @@ TEST(ControlQueries, ShowPeersGolden) {
   c.direction = "inbound";
   c.transport_type = "tcp";
   c.tree_depth = 2;
-  c.mmp = mmp(41.25, 0.98, 0.99, 1.0306122448979591, 5120.0, 0.0197, 1.027);
+  c.mmp = test::mmp_snapshot(41.25, 0.98, 0.99, 1.0306122448979591, 5120.0, 0.0197, 1.027);
   c.effective_depth = 2 + link_cost(*c.mmp);
   c.stats = {998120, 1204411, 6988, 7310};
   c.replay_suppressed = 2;
