@@ -9,7 +9,7 @@ PKGS=(
   libssl-dev libsecp256k1-dev libncurses-dev tmux
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libmnl-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  python3 iproute2 iputils-ping iperf3 curl procps
+  python3 iproute2 iputils-ping iperf3 curl procps nftables
 )
 
 missing=()

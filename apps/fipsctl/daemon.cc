@@ -40,6 +40,10 @@ constexpr ShowEntry kShow[] = {
     {"routing", "show_routing", "Routing table summary"},
     {"identity-cache", "show_identity_cache", "Identity cache entries (known node pubkeys)"},
     {"native-flows", "show_native_flows", "Native datagram API flows and listeners"},
+    // Ours: the reference answers show_listening_sockets (for fipstop) but
+    // has no fipsctl subcommand for it.
+    {"listening-sockets", "show_listening_sockets",
+     "Local TCP/UDP listeners reachable over fips0 and the mesh firewall's verdict"},
 };
 
 int run(const std::string& socket_path, const std::string& request) {
@@ -100,14 +104,15 @@ std::optional<std::string> resolve_peer(const std::string& peer) {
 
 int cmd_show(const std::string& socket_path, const Args& args) {
   std::string help = "Show node information\n\nUsage: fipsctl show <COMMAND>\n\nCommands:\n";
-  for (const ShowEntry& e : kShow) {
-    std::string name = e.name;
-    name.resize(16, ' ');
-    help += "  " + name + e.about + "\n";
-  }
-  help +=
-      "  help            Print this message or the help of the given subcommand(s)\n\n"
-      "Options:\n  -h, --help  Print help\n";
+  size_t width = 0;  // clap's: the longest name plus two
+  for (const ShowEntry& e : kShow) width = std::max(width, std::string_view(e.name).size() + 2);
+  auto line = [&](std::string name, const char* about) {
+    name.resize(width, ' ');
+    help += "  " + name + about + "\n";
+  };
+  for (const ShowEntry& e : kShow) line(e.name, e.about);
+  line("help", "Print this message or the help of the given subcommand(s)");
+  help += "\nOptions:\n  -h, --help  Print help\n";
   if (args.empty() || is_help(args[0]) || args[0] == "help") {
     if (!args.empty()) {
       std::fputs(help.c_str(), stdout);

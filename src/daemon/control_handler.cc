@@ -11,6 +11,7 @@
 #include "control/queries_routing.h"
 #include "control/queries_sessions.h"
 #include "daemon/daemon.h"
+#include "daemon/listening_probe.h"
 #include "transport/udp.h"
 #include "daemon/metrics_extra.h"
 #include "io/event_loop.h"
@@ -32,7 +33,13 @@ uint64_t mono_us() {
 }
 }  // namespace
 
-DaemonControl::DaemonControl(Daemon& d) : d_(d) {
+DaemonControl::DaemonControl(Daemon& d)
+    : listening_(std::make_unique<ListeningProbe>(
+          d.event_loop(),
+          [&d](uint64_t ticket, nlohmann::json data) {
+            d.complete_control(ticket, ControlReply(std::move(data)));
+          })),
+      d_(d) {
   d_.sessions().set_port_handler(kPingPort, [this](const NodeAddr& src, uint16_t, PacketBuf&& p, uint64_t) {
     on_echo_reply(src, p.span());
   });
@@ -71,6 +78,11 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "show_mmp") return show_mmp(now);
   if (c == "show_stats_list") return ControlReply(show_stats_list_data());
   if (c == "show_stats_peers") return ControlReply(show_stats_peers_data());
+  if (c == "show_listening_sockets") {
+    if (auto now_data = listening_->request(ticket, d_.node().identity().address().bytes))
+      return ControlReply(std::move(*now_data));
+    return std::nullopt;
+  }
   return ControlReply(Err{unknown_command_message(c)});
 }
 

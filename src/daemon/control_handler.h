@@ -1,9 +1,11 @@
 // The daemon's answers to control-socket requests: show_* from live node
-// state, connect/disconnect as actions. Runs on the loop thread, so every
-// reply is immediate (the node is never touched from another thread).
+// state, connect/disconnect as actions. Runs on the loop thread (the node is
+// never touched from another thread); lookup and ping reply when the mesh
+// answers, show_listening_sockets when its worker thread has read the host.
 // Not here: the socket protocol (control/server.h), JSON shapes (control/queries.h).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "control/server.h"
@@ -12,6 +14,7 @@
 namespace fips {
 
 class Daemon;
+class ListeningProbe;
 
 class DaemonControl : public ControlHandler {
  public:
@@ -50,6 +53,8 @@ class DaemonControl : public ControlHandler {
   std::vector<PendingLookup> lookups_;
   ControlReply connect(const nlohmann::json* params);
   ControlReply disconnect(const nlohmann::json* params);
+  // show_listening_sockets: /proc and nft are read off the loop thread.
+  std::unique_ptr<ListeningProbe> listening_;
   Daemon& d_;
 };
 

@@ -81,6 +81,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   // /etc/fips/hosts (the file wins), reloaded when the file changes (one
   // stat per call; the control handler calls it once per request).
   const HostMap& host_names();
+  EventLoop& event_loop() { return loop_; }
   // Delivers a deferred control reply (see ControlServer::complete).
   void complete_control(uint64_t ticket, ControlReply reply);
 
