@@ -102,6 +102,11 @@ std::optional<std::string> resolve_peer(const std::string& peer) {
 
 }  // namespace
 
+int run_request(const std::string& socket_path, const std::string& request) {
+  return run(socket_path, request);
+}
+std::optional<std::string> resolve_peer_arg(const std::string& peer) { return resolve_peer(peer); }
+
 int cmd_show(const std::string& socket_path, const Args& args) {
   std::string help = "Show node information\n\nUsage: fipsctl show <COMMAND>\n\nCommands:\n";
   size_t width = 0;  // clap's: the longest name plus two
@@ -296,18 +301,20 @@ int cmd_ping(const std::string& socket_path, const Args& args) {
   return received > 0 ? 0 : 1;
 }
 
-// The reference's list/metrics/peers. `stats history` is left out: this
-// daemon keeps no history rings (stats list says so with an empty list).
+// The reference's list/metrics/peers/history (history: stats.cc).
 int cmd_stats(const std::string& socket_path, const Args& args) {
   static const char* kHelp =
       "Query historical node statistics\n\nUsage: fipsctl stats <COMMAND>\n\nCommands:\n"
       "  list     List available history metrics\n"
       "  metrics  Dump current counter values for every protocol metric family\n"
       "  peers    List peers tracked in the stats history\n"
+      "  history  Fetch a time-series window for a metric\n"
       "  help     Print this message or the help of the given subcommand(s)\n\n"
       "Options:\n  -h, --help  Print help\n";
   static const char* const kSubs[][2] = {
       {"list", "show_stats_list"}, {"metrics", "show_metrics"}, {"peers", "show_stats_peers"}};
+  if (!args.empty() && args[0] == "history")
+    return cmd_stats_history(socket_path, Args(args.begin() + 1, args.end()));
   if (!args.empty())
     for (const auto& s : kSubs)
       if (args[0] == s[0]) return single_query_group(socket_path, args, kHelp, "stats", s[0], s[1]);

@@ -3,6 +3,7 @@
 // (0 ok, 1 runtime error, 2 usage error, as clap does in the reference).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ int cmd_disconnect(const std::string& socket_path, const Args& args);
 int cmd_lookup(const std::string& socket_path, const Args& args);
 int cmd_ping(const std::string& socket_path, const Args& args);
 int cmd_stats(const std::string& socket_path, const Args& args);
+// stats.cc: `stats history`.
+int cmd_stats_history(const std::string& socket_path, const Args& args);
+// daemon.cc helpers shared with stats.cc: send one request and print the
+// reply as every command does (exit code as the reference); a <PEER>
+// argument as an npub (hosts-file names resolved; an error printed if not).
+int run_request(const std::string& socket_path, const std::string& request);
+std::optional<std::string> resolve_peer_arg(const std::string& peer);
 
 // main.cc: clap-style usage error ("error: <msg>\n\nUsage: <usage>\n\nFor
 // more information, try '--help'.") on stderr; returns 2.

@@ -1,5 +1,6 @@
 #include "control/queries.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace fips {
@@ -95,7 +96,10 @@ json show_status_data(const StatusSnapshot& s) {
     json series = json::array();
     auto it = s.sparklines.find(std::string(name));
     if (it != s.sparklines.end())
-      for (double v : it->second) series.push_back(v);  // always floats
+      for (double v : it->second) {
+        if (std::isfinite(v)) series.push_back(v);  // always floats
+        else series.push_back(nullptr);             // a gap, as serde_json prints NaN
+      }
     sparklines[std::string(name)] = std::move(series);
   }
   json tpc = json::object();
@@ -133,16 +137,6 @@ json show_status_data(const StatusSnapshot& s) {
   if (!s.inactive_config.empty()) j["inactive_config"] = s.inactive_config;
   return j;
 }
-
-json show_stats_list_data() {
-  constexpr uint64_t kNone = 0;  // unsigned, as the reference's usize
-  return json{{"fast_ring_seconds", kNone},
-              {"metrics", json::array()},
-              {"peer_retention_seconds", kNone},
-              {"slow_ring_minutes", kNone}};
-}
-
-json show_stats_peers_data() { return json{{"count", uint64_t{0}}, {"peers", json::array()}}; }
 
 json link_mmp_json(const MmpSnapshot& m) {
   json j = json::object();

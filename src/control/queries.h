@@ -29,13 +29,6 @@ extern const std::array<std::string_view, 6> kSparklineSeries;
 // Our FMP receiver index as the reference prints it: 8 lower-case hex digits.
 std::string format_session_index(uint32_t index);
 
-// show_stats_list / show_stats_peers with the reference's keys. This daemon
-// keeps no metric history rings yet, so it lists no metrics, rings of 0 and
-// no peers: true answers, rather than advertising metrics that
-// show_stats_history (not implemented) could not serve.
-nlohmann::json show_stats_list_data();
-nlohmann::json show_stats_peers_data();
-
 // Plus, ours, "inactive_config": [key, ...] when s.inactive_config is non-empty.
 nlohmann::json show_status_data(const StatusSnapshot& s);
 

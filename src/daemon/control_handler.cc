@@ -10,6 +10,7 @@
 #include "control/queries.h"
 #include "control/queries_routing.h"
 #include "control/queries_sessions.h"
+#include "control/queries_stats.h"
 #include "daemon/daemon.h"
 #include "daemon/listening_probe.h"
 #include "transport/udp.h"
@@ -76,8 +77,7 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "ping") return ping(req.params_ptr(), ticket);
   if (c == "show_sessions") return show_sessions(now);
   if (c == "show_mmp") return show_mmp(now);
-  if (c == "show_stats_list") return ControlReply(show_stats_list_data());
-  if (c == "show_stats_peers") return ControlReply(show_stats_peers_data());
+  if (c.rfind("show_stats_", 0) == 0) return stats_query(c, req.params_ptr(), now);
   if (c == "show_listening_sockets") {
     if (auto now_data = listening_->request(ticket, d_.node().identity().address().bytes))
       return ControlReply(std::move(*now_data));
@@ -141,6 +141,31 @@ DisplayNames display_names(Node& node, const HostMap& hosts) {
   return names;
 }
 }  // namespace
+
+// The metric-history queries (control/queries_stats.h). A tracked peer that
+// is no longer a peer is named as show_tree names nodes and shows its
+// node_addr hex as npub, as the reference does.
+ControlReply DaemonControl::stats_query(const std::string& c, const nlohmann::json* params,
+                                        uint64_t now) {
+  const stats::StatsHistory& h = d_.history();
+  if (c == "show_stats_list") return show_stats_list_data();
+  Node& node = d_.node();
+  const DisplayNames names = display_names(node, d_.host_names());
+  const StatsPeerNamer namer = [&](const NodeAddr& a) {
+    StatsPeerInfo i;
+    const Peer* p = node.link().find_peer(a);
+    i.is_active = p != nullptr;
+    i.npub = p ? p->id.npub() : a.hex();
+    auto it = names.find(a);
+    i.display_name = it != names.end() ? it->second : a.short_hex();
+    return i;
+  };
+  if (c == "show_stats_peers") return show_stats_peers_data(h, now, namer);
+  if (c == "show_stats_history") return show_stats_history_data(h, params, namer);
+  if (c == "show_stats_all_history") return show_stats_all_history_data(h, params, namer);
+  if (c == "show_stats_history_all_peers") return show_stats_history_all_peers_data(h, params, namer);
+  return Err{unknown_command_message(c)};
+}
 
 ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
   Node& node = d_.node();
@@ -400,6 +425,7 @@ StatusSnapshot Daemon::status_snapshot() const {
   s.uptime_secs = (monotonic_ms() - started_ms_) / 1000;
   s.forwarding = node_->forwarding();
   for (std::string_view k : kSparklineSeries) s.sparklines[std::string(k)] = {};
+  if (history_) s.sparklines = stats_sparklines(*history_);
   s.inactive_config = inactive_keys_;
   return s;
 }

@@ -263,6 +263,7 @@ void Daemon::on_timer() {
   node_->tick(now);
   if (now >= next_session_tick_) {
     sessions_->tick(now);
+    sample_history(now);
     next_session_tick_ = now + 1000;
   }
   if (control_handler_) control_handler_->expire(now);

@@ -20,6 +20,7 @@
 #include "ipv6/tun.h"
 #include "node/node.h"
 #include "node/session_layer.h"
+#include "node/stats_history.h"
 #include "transport/transport.h"
 #include "util/result.h"
 
@@ -73,6 +74,8 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   // First running transport of this type ("udp", "tcp") or instance ("udp/name").
   Transport* find_transport(std::string_view spec) const;
   StatusSnapshot status_snapshot() const;
+  // Metric history (node/stats_history.h), sampled once a second.
+  stats::StatsHistory& history();
   std::vector<TransportSnapshot> transport_snapshots() const;
   bool persistent() const { return persistent_; }
   const std::string& control_socket_path() const { return control_path_; }
@@ -87,6 +90,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
 
  private:
   void on_timer();
+  void sample_history(uint64_t now);  // daemon/stats_sampler.cc
   void on_signal(int signo);
   void add_configured_peers(uint64_t now);
   void start_tun();
@@ -108,6 +112,8 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   std::unique_ptr<ipv6::Ipv6Adapter> adapter_;
   std::unique_ptr<dns::DnsServer> dns_;
   uint64_t next_session_tick_ = 0;
+  std::unique_ptr<stats::StatsHistory> history_;
+  std::vector<stats::PeerSample> history_peers_;  // reused each sample
   std::unique_ptr<DaemonControl> control_handler_;
   std::unique_ptr<ControlServer> control_;
   std::string control_path_;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Operator details (issue 9): configured keys without effect are warned about
 # once and listed by show status; RUST_LOG directive lists; connect to a
-# connected peer reports `refreshed`; fipsctl stats list/peers; hosts-file
+# connected peer reports `refreshed`; fipsctl stats list/peers/history; hosts-file
 # names as display_name (root only: a private mount namespace puts a test
 # hosts file at /etc/fips/hosts for one daemon).
 source "$(dirname "$0")/lib.sh"
@@ -72,17 +72,30 @@ out=$(ctl a connect "$(npub b)" "127.0.0.2:$ub" udp) || fail "connect (other add
 has_peers a 1 || fail "A lost B after connect"
 pass "connect to a connected peer: same fresh path refreshed=false, other address refreshed=true"
 
-# ---- fipsctl stats ----
+# ---- fipsctl stats (metric history) ----
 out=$(ctl a stats list) || fail "fipsctl stats list failed"
-[ "$(echo "$out" | json 'sorted(d.keys())')" = "['fast_ring_seconds', 'metrics', 'peer_retention_seconds', 'slow_ring_minutes']" ] ||
-  fail "stats list keys: $out"
-[ "$(echo "$out" | json 'd["metrics"]')" = "[]" ] || fail "stats list metrics: $out"
-[ "$(ctl a stats peers | json 'd["count"]')" = 0 ] || fail "stats peers"
+[ "$(echo "$out" | json '[d["fast_ring_seconds"], d["slow_ring_minutes"], d["peer_retention_seconds"], len(d["metrics"])]')" = "[3600, 1440, 86400, 17]" ] ||
+  fail "stats list: $out"
 ctl a stats metrics | json 'd["forwarding"]' >/dev/null || fail "stats metrics"
 [ "$(ctl a stats metrics | json 'd["shares"]["coord_cache_share_refused"]')" = 0 ] ||
   fail "stats metrics has no shares family"
-ctl a stats history x >/dev/null 2>&1 && fail "stats history should be refused"
-pass "fipsctl stats list / peers / metrics"
+# Samples are taken once a second: poll until B's history has some.
+history_has() { ctl a stats history "$@" | python3 -c '
+import json,sys; v=json.load(sys.stdin)["values"]; sys.exit(0 if any(x is not None for x in v) else 1)'; }
+wait_until 20 history_has peer_count --window 10s || fail "stats history peer_count empty: $(ctl a stats history peer_count --window 10s)"
+[ "$(ctl a stats history peer_count --window 10s | json '[x for x in d["values"] if x is not None][-1]')" = 1.0 ] ||
+  fail "stats history peer_count: $(ctl a stats history peer_count --window 10s)"
+wait_until 20 history_has bytes_out --peer "$(npub b)" --window 30s ||
+  fail "per-peer history: $(ctl a stats history bytes_out --peer "$(npub b)" --window 30s)"
+out=$(ctl a stats peers)
+[ "$(echo "$out" | json '[d["count"], d["peers"][0]["display_name"], d["peers"][0]["is_active"]]')" = "[1, 'bee', True]" ] ||
+  fail "stats peers: $out"
+out=$(ctl a stats history peer_count --window 1m --plot) || fail "stats history --plot failed"
+echo "$out" | head -1 | grep -q '^peer_count (peers) — 60 samples @ 1s = 60s window' || fail "plot title: $out"
+echo "$out" | sed -n 3p | grep -q '▄' || fail "plot row: $out"
+err=$(ctl a stats history bogus 2>&1) && fail "unknown metric accepted"
+[ "$err" = "error: unknown metric: bogus" ] || fail "unknown metric error: $err"
+pass "fipsctl stats list / metrics / peers / history (node and per-peer rings fill once a second, --plot)"
 
 # ---- hosts-file display names (root: private mount namespace) ----
 if [ "$(id -u)" -ne 0 ]; then
