@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "render_listening.h"
 #include "version.h"
 
 namespace fipstop {
@@ -319,39 +320,6 @@ std::string sparkline(const json& values, size_t n) {
            : mx <= 0 ? '.'
                      : kLevels[std::clamp(static_cast<int>(*x / mx * 7 + 0.5), 1, 7)];
   return out;
-}
-
-// The "Listening on fips0" panel from show_listening_sockets.
-void listening_out(Out& o, const Reply* r) {
-  if (!r) return;
-  if (!r->ok) {
-    o.add(" Listening on fips0: " +
-              std::string(r->daemon_error ? "not available from this daemon: "
-                                          : "daemon unreachable: ") +
-              r->error,
-          Style::kDim);
-    return;
-  }
-  const json* d = &r->data;
-  const json* fw = at(d, "firewall_active");
-  const bool active = !fw || !fw->is_boolean() || fw->get<bool>();
-  o.section(active ? "Listening on fips0"
-                   : "Listening on fips0  fips-firewall.service inactive - all listeners exposed");
-  const json& socks = arr(d, "sockets");
-  if (socks.empty()) return o.add("  no listeners reachable from fips0", Style::kDim);
-  for (const auto& sk : socks) {
-    const json* pid = at(sk, "pid");
-    std::string proc =
-        pid ? (at(sk, "process") ? str(&sk, "process") : "?") + "(" + str(pid) + ")" : "?";
-    if (pid && flag(&sk, "wildcard_bind")) proc += " *";
-    const std::string f = at(sk, "filter") ? str(&sk, "filter") : "drop";
-    const char* state = f == "accept" || f == "no_firewall" ? "OPEN"
-                        : f == "drop"                       ? "filt"
-                        : f == "unknown"                    ? "filt?"
-                                                            : "?";
-    o.add("  " + fit(str(&sk, "proto"), 5) + " " + fit(str(&sk, "port"), 6) + " " + fit(proc, 24) +
-          " " + state);
-  }
 }
 
 void node_tab(Out& o, const json* s) {
@@ -1499,7 +1467,7 @@ std::vector<ScreenLine> render(const Replies& rs, const UiState& ui, int width, 
       switch (ui.tab) {
         case Tab::kNode:
           node_tab(o, d);
-          listening_out(o, reply(rs, "show_listening_sockets"));
+          place_listening_panel(o.lines, reply(rs, "show_listening_sockets"), width);
           break;
         case Tab::kPeers:
           peers_tab(o, rs, ui, width, content_h);

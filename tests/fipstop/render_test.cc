@@ -128,9 +128,73 @@ TEST(FipstopRender, NodeTabListeningPanelAndSparklines) {
   refused.error = "unknown command: show_listening_sockets";
   rs["show_listening_sockets"] = refused;
   s = text(render(rs, ui, 120, 40));
-  EXPECT_NE(s.find("Listening on fips0: not available from this daemon: unknown command"),
-            std::string::npos);
+  EXPECT_NE(s.find("not available from this daemon:"), std::string::npos) << s;
+  EXPECT_NE(s.find("unknown command:"), std::string::npos) << s;
   EXPECT_NE(s.find("peers: 2"), std::string::npos);
+}
+
+// Where the reference puts the panel: right of the Traffic block, or below
+// it when the screen is too narrow for both.
+TEST(FipstopRender, ListeningPanelSitsBesideTrafficAndCapsItsRows) {
+  Replies rs = fixture_replies();
+  json socks = json::array();
+  for (int i = 0; i < 12; ++i)
+    socks.push_back({{"proto", "tcp"}, {"port", 8000 + i}, {"pid", 100 + i},
+                     {"process", "svc"}, {"wildcard_bind", i == 0},
+                     {"filter", i == 0 ? "accept" : i == 1 ? "unknown" : "drop"}});
+  Reply r;
+  r.ok = true;
+  r.data = {{"fips0_addr", "fd00::1"}, {"firewall_active", true}, {"sockets", socks}};
+  rs["show_listening_sockets"] = r;
+  UiState ui = on(Tab::kNode);
+  auto wide = render(rs, ui, 140, 50);
+  expect_fits(wide, 140, 50);
+  auto row_with = [](const std::vector<ScreenLine>& ls, const std::string& needle) -> const ScreenLine* {
+    for (const auto& l : ls)
+      if (l.text.find(needle) != std::string::npos) return &l;
+    return nullptr;
+  };
+  const ScreenLine* title = row_with(wide, "-- Listening on fips0 --");
+  ASSERT_TRUE(title);
+  EXPECT_EQ(title->text.find("-- Traffic --"), 0u) << title->text;
+  const ScreenLine* first = row_with(wide, "svc(100) *");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->text.find(" forwarded:"), 0u) << first->text;  // the column titles beside originated
+  EXPECT_NE(first->text.find("OPEN"), std::string::npos);
+  const ScreenLine* second = row_with(wide, "svc(101)");
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->text.find("filt?"), std::string::npos) << second->text;
+  EXPECT_NE(text(wide).find("+4 more: fipsctl show listening-sockets"), std::string::npos);
+  EXPECT_EQ(text(wide).find("svc(108)"), std::string::npos);
+  // Past the Traffic block a filtered row keeps its dim style.
+  const ScreenLine* late = row_with(wide, "svc(106)");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->style, Style::kDim);
+  EXPECT_EQ(late->text.find("svc(106)"), first->text.find("svc(100)")) << late->text;
+
+  // 80 columns: below the Traffic block, full width.
+  auto narrow = render(rs, ui, 80, 60);
+  expect_fits(narrow, 80, 60);
+  title = row_with(narrow, "Listening on fips0");
+  ASSERT_TRUE(title);
+  EXPECT_EQ(title->text.find("-- Listening on fips0 --"), 0u) << title->text;
+  EXPECT_EQ(title->text.find("Traffic"), std::string::npos);
+
+  // Table not loaded: the alert line, in the alert style even beside Traffic.
+  rs["show_listening_sockets"].data["firewall_active"] = false;
+  const ScreenLine* alert = row_with(render(rs, ui, 140, 50), "fips-firewall.service inactive");
+  ASSERT_TRUE(alert);
+  EXPECT_EQ(alert->style, Style::kAlert);
+  EXPECT_NE(alert->text.find("all listeners exposed"), std::string::npos) << alert->text;
+
+  // Not fetched yet; then garbage where the sockets should be.
+  rs.erase("show_listening_sockets");
+  EXPECT_NE(text(render(rs, ui, 140, 50)).find("loading..."), std::string::npos);
+  r.data = {{"firewall_active", "yes"}, {"sockets", {{{"pid", "x"}, {"port", -1}}, 7, nullptr}}};
+  rs["show_listening_sockets"] = r;
+  std::string g = text(render(rs, ui, 140, 50));
+  EXPECT_NE(g.find("Listening on fips0"), std::string::npos);
+  EXPECT_EQ(g.find("inactive"), std::string::npos);
 }
 
 TEST(FipstopRender, PeersTabShowsRolesNpubsAndFitsTheWidth) {
