@@ -11,6 +11,7 @@
 #include "config/identity_resolve.h"
 #include "config/load.h"
 #include "daemon/daemon.h"
+#include "daemon/host_limits.h"
 #include "util/log.h"
 #include "version.h"
 
@@ -85,10 +86,18 @@ int main(int argc, char** argv) {
   }
   for (const IdentityLogLine& l : ident->log) FIPS_LOG(l.level, "%s", l.text.c_str());
 
+  // Before anything is opened: a soft RLIMIT_NOFILE below what the limits
+  // need is raised (daemon/host_limits.h).
+  for (const HostLogLine& l : apply_nofile_limit(*cfg)) {
+    if (l.warn) LOG_WARN("%s", l.text.c_str());
+    else LOG_INFO("%s", l.text.c_str());
+  }
+
   Daemon d(std::move(*cfg), std::move(ident->identity), ident->persistent);
   if (auto r = d.start(); !r) {
     LOG_ERROR("Failed to start node: node start failed: %s", r.error().c_str());
     return 1;
   }
+  for (const std::string& w : udp_buffer_warnings(d.transports())) LOG_WARN("%s", w.c_str());
   return d.run();
 }

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "io/caps.h"
 #include "ipv6/netlink.h"
 #include "ipv6/offload.h"
 #include "util/log.h"
@@ -31,8 +32,20 @@ bool is_permission(int err) {
   return err == EPERM || err == EACCES;
 }
 
+// Which of the two causes it is: without CAP_NET_ADMIN the kernel refuses
+// TUNSETIFF and netlink whatever the device node allows; with it, an EACCES
+// on open is the node's file permissions (normally 0666; 0600 in some
+// containers) or a service's device policy (DeviceAllow=).
 std::string permission_hint(const std::string& step, int err) {
-  return errno_text(step, err) + " (creating the TUN interface needs root or CAP_NET_ADMIN)";
+  if (!has_cap_net_admin())
+    return errno_text(step, err) +
+           " (creating the TUN interface needs CAP_NET_ADMIN: run as root, or grant the "
+           "capability, e.g. AmbientCapabilities=CAP_NET_ADMIN in the systemd unit or "
+           "setcap cap_net_admin+ep on the binary)";
+  return errno_text(step, err) + " (the process has CAP_NET_ADMIN; uid " +
+         std::to_string(::getuid()) +
+         " may not open /dev/net/tun: check the device's mode, normally 0666, and the "
+         "service's DeviceAllow=)";
 }
 
 // The kernel's dev_valid_name(), so a bad tun.name gets a clear message.
@@ -161,7 +174,9 @@ Result<void, std::string> TunDevice::configure(const FipsAddress& addr) {
   auto step = [&](NlResult<void> r, const std::string& what) -> Result<void, std::string> {
     if (r) return {};
     const std::string msg = "tun " + name_ + ": " + what + ": " + r.error().what;
-    return Err{is_permission(r.error().err) ? msg + " (needs root or CAP_NET_ADMIN)" : msg};
+    return Err{is_permission(r.error().err) && !has_cap_net_admin()
+                   ? msg + " (needs CAP_NET_ADMIN: run as root or grant the capability)"
+                   : msg};
   };
   FIPS_TRY(step(nl->add_address6(ifindex_, addr.bytes, 128), "add address " + addr.str() + "/128"));
   FIPS_TRY(step(nl->set_link_mtu(ifindex_, mtu_), "set mtu " + std::to_string(mtu_)));

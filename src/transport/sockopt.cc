@@ -26,9 +26,15 @@ void set_one(int fd, int force_opt, int opt, uint64_t size) {
 }
 }  // namespace
 
-void set_buffers(int fd, uint64_t rcvbuf, uint64_t sndbuf) {
+BufferSizes set_buffers(int fd, uint64_t rcvbuf, uint64_t sndbuf) {
   set_one(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
   set_one(fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf);
+  BufferSizes got;
+  socklen_t len = sizeof got.rcvbuf;
+  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got.rcvbuf, &len) != 0) got.rcvbuf = -1;
+  len = sizeof got.sndbuf;
+  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got.sndbuf, &len) != 0) got.sndbuf = -1;
+  return got;
 }
 
 TransportAddr local_of(int fd) {

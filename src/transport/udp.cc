@@ -78,7 +78,7 @@ Result<void, std::string> UdpTransport::start() {
   // No SO_REUSEADDR/SO_REUSEPORT (the reference sets both): on Linux they let
   // a second daemon bind the same UDP port silently and split the traffic;
   // without them that is a clear EADDRINUSE. UDP has no TIME_WAIT to skip.
-  sock::set_buffers(fd_.get(), cfg_.recv_buf_size, cfg_.send_buf_size);
+  granted_buffers_ = sock::set_buffers(fd_.get(), cfg_.recv_buf_size, cfg_.send_buf_size);
 
   sockaddr_storage ss{};
   const socklen_t len = addr->to_sockaddr(ss, v6_socket_);

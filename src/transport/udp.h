@@ -16,6 +16,7 @@
 #include "dataplane/buffer_pool.h"
 #include "io/event_loop.h"
 #include "io/fd.h"
+#include "transport/sockopt.h"
 #include "transport/transport.h"
 #include "util/result.h"
 
@@ -69,6 +70,10 @@ class UdpTransport : public Transport {
   [[nodiscard]] bool write_blocked() const { return blocked_; }
   [[nodiscard]] uint64_t punch_dropped() const { return punch_dropped_; }
   [[nodiscard]] int fd() const { return fd_.get(); }
+  // Socket buffer sizes the kernel granted at start() (getsockopt: twice the
+  // usable size on Linux), for the daemon's clamp warning.
+  [[nodiscard]] const sock::BufferSizes& granted_buffers() const { return granted_buffers_; }
+  [[nodiscard]] const UdpTransportConfig& config() const { return cfg_; }
   // UDP GSO: messages sent with UDP_SEGMENT and the datagrams they carried;
   // gso() turns false for good when the socket or device refuses it.
   [[nodiscard]] bool gso() const { return gso_; }
@@ -115,6 +120,7 @@ class UdpTransport : public Transport {
   bool registered_ = false;
   bool blocked_ = false;  // EAGAIN seen; waiting for EPOLLOUT
   size_t recv_size_ = 0;
+  sock::BufferSizes granted_buffers_;
   uint64_t punch_dropped_ = 0;
   bool gso_ = true;
   bool gro_ = false;
