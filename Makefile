@@ -9,6 +9,9 @@
 #   make demo    the main job: a small local mesh showing traffic crossing it
 #   make sim     the simulator at 1,000 nodes (SIM_ARGS to change)
 #   make bench-net  iperf3/ping through fips0 in namespaces (root)
+#   make install    binaries, systemd units, default /etc/fips/fips.yaml (if
+#                absent); PREFIX (/usr/local), DESTDIR (scripts/install.sh)
+#   make deb     Debian package of the release build in build/deb (scripts/build-deb.sh)
 #   make sim     mesh simulator (real nodes, in-memory links, manual clock):
 #                SIM_ARGS (default: 1,000-node scale-free mesh) -> table
 SHELL := /bin/bash
@@ -19,6 +22,9 @@ FUZZ_SECONDS ?= 300
 TEST_FUZZ_SECONDS ?= 15
 SIM_ARGS ?= --topology scalefree --nodes 1000 --seed 1 --verbose
 
+PREFIX ?= /usr/local
+
+.PHONY: install deb
 .PHONY: all deps release asan fuzz-build test unit-release unit-asan fuzz-smoke integration interop bench fuzz demo sim clean format
 
 all: release
@@ -88,6 +94,14 @@ demo: release
 # iperf3/ping through fips0 in network namespaces (root), 1 and 2 hops.
 bench-net: release
 	@bash scripts/bench-net.sh
+
+# As a service: the fips user, fips.service (CAP_NET_ADMIN only), README
+# "Install as a service".
+install: release
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh
+
+deb: release
+	@bash scripts/build-deb.sh
 
 sim: release
 	./build/release/apps/fips-sim $(SIM_ARGS)
