@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <clocale>
+#include <langinfo.h>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -318,6 +319,7 @@ int main(int argc, char** argv) {
 
   fipstop::UiState ui;
   ui.refresh_secs = refresh_opt;
+  ui.ascii = std::string_view(nl_langinfo(CODESET)) != "UTF-8";  // braille needs UTF-8
   ui.socket_path = socket_path;
   ui.gateway_socket_path = gateway_socket;
   {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "render_graphs.h"
 #include "render_listening.h"
 #include "version.h"
 
@@ -843,69 +844,21 @@ void panes_out(Out& o, const std::vector<Pane>& panes, const UiState& ui, int h)
 
 // ------------------------------------------------------------------ Graphs
 
-// A column chart of `values` (nulls blank) in `rows` lines of `width` columns:
-// the newest value at the right, '#' full and '.' half cells, y max at left.
-std::vector<std::string> chart(const json& values, int width, int rows) {
-  std::vector<std::optional<double>> v;
-  for (const auto& x : values) v.push_back(dbl(&x));
-  const int plot_w = std::max(1, width - 9);
-  if (static_cast<int>(v.size()) > plot_w) v.erase(v.begin(), v.end() - plot_w);
-  double maxv = 0;
-  for (auto& x : v)
-    if (x) maxv = std::max(maxv, *x);
-  std::vector<std::string> out;
-  for (int r = 0; r < rows; ++r) {
-    std::string axis =
-        r == 0 ? fit(maxv >= 1000 ? num(maxv / 1000, 1) + "k" : num(maxv, maxv < 10 ? 2 : 0), 7)
-        : r == rows - 1 ? fit("0", 7)
-                        : std::string(7, ' ');
-    std::string line = axis + "|";
-    for (auto& x : v) {
-      if (!x) {
-        line += ' ';
-        continue;
-      }
-      int level = maxv > 0 ? static_cast<int>(std::lround(*x / maxv * rows * 2)) : 0;
-      if (*x > 0 && level == 0) level = 1;
-      int top = (rows - r) * 2;  // this row is full at level >= top
-      line += level >= top ? '#' : level == top - 1 ? '.' : ' ';
-    }
-    out.push_back(line);
-  }
-  return out;
-}
-
-std::string series_summary(const json& vals) {
-  std::optional<double> mn, mx, last;
-  size_t n = 0;
-  for (const auto& x : vals)
-    if (auto d = dbl(&x)) {
-      mn = mn ? std::min(*mn, *d) : *d;
-      mx = mx ? std::max(*mx, *d) : *d;
-      last = *d;
-      ++n;
-    }
-  auto f = [](std::optional<double> d) { return d ? num(*d, 2) : std::string("-"); };
-  return "min " + f(mn) + "  max " + f(mx) + "  last " + f(last) + "  n " + std::to_string(n);
-}
-
+// The reference's Graphs layout (render_graphs.h draws it): the selector
+// strip, then the stacked plots (Node, PeerByMetric) or the by-peer list /
+// one peer's plot (MetricByPeer).
 void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) {
   const auto& [window, gran] =
       kWindows[((ui.graphs_window % kWindowCount) + kWindowCount) % kWindowCount];
-  static const char* kModes[] = {"Node", "MetricByPeer", "PeerByMetric"};
-  std::string selector;
   const json& speers = arr(data(rs, "show_stats_peers"), "peers");
+  std::string detail;
   if (ui.graphs_mode == GraphsMode::kMetricByPeer)
-    selector = std::string("  metric: ") + kPeerMetrics[ui.graphs_metric % kPeerMetricCount];
+    detail = kPeerMetrics[ui.graphs_metric % kPeerMetricCount];
   else if (ui.graphs_mode == GraphsMode::kPeerByMetric)
-    selector =
-        "  peer: " + (speers.empty()
-                          ? std::string("-")
-                          : str(&speers[static_cast<size_t>(ui.graphs_peer_idx) % speers.size()],
-                                "display_name"));
-  o.add(std::string(" Graphs  mode: ") + kModes[static_cast<int>(ui.graphs_mode)] +
-            "  window: " + window + " / " + gran + selector,
-        Style::kTitle);
+    detail = speers.empty() ? std::string("(no peers)")
+                            : str(&speers[static_cast<size_t>(ui.graphs_peer_idx) % speers.size()],
+                                  "display_name");
+  for (auto& l : graphs::selector(ui, detail, window, gran, ui.ascii)) o.lines.push_back(std::move(l));
   if (ui.graphs_mode == GraphsMode::kPeerByMetric && speers.empty()) {
     const Reply* sp = reply(rs, "show_stats_peers");
     if (sp && !sp->ok)
@@ -921,72 +874,32 @@ void graphs_tab(Out& o, const Replies& rs, const UiState& ui, int width, int h) 
                                               : " daemon unreachable: ") +
                       r->error,
                   Style::kAlert);
-  // Series to draw: Node/PeerByMetric answer series[], MetricByPeer peers[].
-  struct S {
-    std::string title;
-    const json* values;
-    bool selected = false;
-  };
-  std::vector<S> series;
+  const int avail = std::max(0, h - static_cast<int>(o.lines.size()));
+  std::vector<ScreenLine> all;
+  int first = 0;
   if (ui.graphs_mode == GraphsMode::kMetricByPeer) {
-    std::vector<const json*> ps;
-    for (const auto& p : arr(&r->data, "peers")) ps.push_back(&p);
-    SortState s = ui.graphs_peer;
-    auto key_of = [&](const json* p, int col) -> double {
-      std::optional<double> mn, mx, last;
-      size_t n = 0;
-      for (const auto& x : arr(p, "values"))
-        if (auto d = dbl(&x)) {
-          mn = mn ? std::min(*mn, *d) : *d;
-          mx = mx ? std::max(*mx, *d) : *d;
-          last = *d;
-          ++n;
-        }
-      switch (col) {
-        case 1:
-          return mn.value_or(HUGE_VAL);
-        case 2:
-          return mx.value_or(HUGE_VAL);
-        case 3:
-          return last.value_or(HUGE_VAL);
-        default:
-          return static_cast<double>(n);
-      }
-    };
-    std::stable_sort(ps.begin(), ps.end(), [&](const json* a, const json* b) {
-      bool lt = s.col == 0 ? str(a, "display_name") < str(b, "display_name")
-                           : key_of(a, s.col) < key_of(b, s.col);
-      bool gt = s.col == 0 ? str(b, "display_name") < str(a, "display_name")
-                           : key_of(b, s.col) < key_of(a, s.col);
-      return s.descending ? gt : lt;
-    });
-    static const char* kSort[] = {"name", "min", "max", "last", "n"};
-    std::string hdr = "  " + str(&r->data, "metric") + " (" + str(&r->data, "unit") + ")  sort:";
-    for (int i = 0; i < 5; ++i)
-      hdr += std::string(" ") + kSort[i] + (i == s.col % 5 ? (s.descending ? "v" : "^") : "");
-    o.add(hdr + (ui.detail ? "  (Esc: all peers)" : "  (Enter: one peer)"), Style::kHeader);
-    const int sel = ps.empty() ? -1 : ui.graphs_peer_idx % static_cast<int>(ps.size());
-    for (int i = 0; i < static_cast<int>(ps.size()); ++i)
-      if (!ui.detail || i == sel)
-        series.push_back({str(ps[static_cast<size_t>(i)], "display_name"),
-                          at(*ps[static_cast<size_t>(i)], "values"), i == sel});
+    std::vector<graphs::PeerRow> rows;
+    for (const auto& p : arr(&r->data, "peers"))
+      rows.push_back({str(&p, "display_name"), graphs::values_of(at(p, "values"))});
+    if (rows.empty()) return o.add("  No peers tracked yet in stats history.", Style::kDim);
+    const std::vector<size_t> order = graphs::sorted_order(rows, ui.graphs_peer);
+    const size_t shown = static_cast<size_t>(ui.graphs_peer_idx) % rows.size();  // display row
+    const std::string metric = str(&r->data, "metric"), unit = str(&r->data, "unit");
+    if (ui.detail) {
+      all = graphs::peer_detail(rows[order[shown]], metric, unit, width, avail, ui.ascii);
+    } else {
+      all = graphs::peer_list(rows, order, order[shown], unit, ui.graphs_peer, ui.ascii);
+      // Keep the selection (row shown + 1, after the sort header) in view.
+      first = std::max(0, static_cast<int>(shown) + 2 - avail);
+    }
   } else {
     for (const auto& s : arr(&r->data, "series"))
-      series.push_back({str(&s, "metric") + " (" + str(&s, "unit") + ")", at(s, "values")});
+      for (auto& l : graphs::metric_block(str(&s, "metric"), str(&s, "unit"),
+                                          graphs::values_of(at(s, "values")), width, ui.ascii))
+        all.push_back(std::move(l));
+    if (all.empty()) return o.add("  No series", Style::kDim);
+    first = std::clamp(ui.graphs_scroll, 0, std::max(0, static_cast<int>(all.size()) - avail));
   }
-  if (series.empty()) return o.add("  No series", Style::kDim);
-  const int avail = h - static_cast<int>(o.lines.size());
-  const int chart_rows =
-      series.size() == 1 ? std::max(2, avail - 1) : std::clamp(avail / 3 - 1, 2, 8);
-  std::vector<ScreenLine> all;
-  static const json kNone = json::array();
-  for (const auto& s : series) {
-    const json& vals = s.values && s.values->is_array() ? *s.values : kNone;
-    all.push_back({" " + s.title + "  " + series_summary(vals),
-                   s.selected ? Style::kSelected : Style::kHeader});
-    for (auto& l : chart(vals, width, chart_rows)) all.push_back({l, Style::kNormal});
-  }
-  int first = std::clamp(ui.graphs_scroll, 0, std::max(0, static_cast<int>(all.size()) - avail));
   for (int i = first; i < static_cast<int>(all.size()) && static_cast<int>(o.lines.size()) < h; ++i)
     o.lines.push_back(all[static_cast<size_t>(i)]);
 }

@@ -85,6 +85,7 @@ struct UiState {
   double refresh_secs = 2;
   double updated_ago = 0;
   std::string message;  // last action result, e.g. a disconnect error
+  bool ascii = false;   // no UTF-8 locale: ASCII plot cells and marks (Graphs)
   std::string socket_path;
   std::string gateway_socket_path;
 };

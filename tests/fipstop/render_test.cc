@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "render.h"
+#include "render_graphs.h"
 
 namespace fipstop {
 namespace {
@@ -99,9 +100,12 @@ TEST(FipstopRender, EveryTabDrawsTheReferenceSnapshotsWithinTheScreen) {
   std::string tree = text(render(rs, on(Tab::kTree), 200, 50));
   EXPECT_NE(tree.find("1b4788b7ab7a436a611fc59fb1e34c6e  (this node)"), std::string::npos);
   EXPECT_NE(tree.find("[root]"), std::string::npos);
-  // All-null history: the series are listed with no values.
+  // All-null history: each series is titled as the reference's summary of
+  // gaps (min/max 0, no last, 10 samples) over an empty plot.
   std::string graphs = text(render(rs, on(Tab::kGraphs), 200, 50));
-  EXPECT_NE(graphs.find("mesh_size (nodes)  min -  max -  last -  n 0"), std::string::npos);
+  EXPECT_NE(graphs.find("  mesh_size  [nodes]    min 0.00   max 0.00   last -   samples 10"),
+            std::string::npos)
+      << graphs;
 }
 
 TEST(FipstopRender, NodeTabListeningPanelAndSparklines) {
@@ -433,12 +437,32 @@ TEST(FipstopRender, GraphsDrawChartsAndRequestTheReferenceQueries) {
   auto lines = render(rs, ui, 80, 24);
   expect_fits(lines, 80, 24);
   std::string s = text(lines);
-  EXPECT_NE(s.find("peer_count (peers)  min 0.00  max 3.00  last 3.00  n 5"), std::string::npos);
-  // The tallest column (3) is full at the top row; the null leaves a gap.
-  bool top_full = false;
-  for (const auto& l : lines)
-    if (l.text.rfind("3.00   |", 0) == 0) top_full = l.text.find('#') != std::string::npos;
-  EXPECT_TRUE(top_full) << s;
+  EXPECT_NE(s.find("  mode: node   window: 10m   granularity: 1s   scroll: 0"), std::string::npos) << s;
+  EXPECT_NE(s.find(" Graphs \u2014 Node "), std::string::npos);
+  // The reference's title and four rows of braille: full at the top right
+  // (the newest value is the maximum), the null a blank run in the bottom row.
+  size_t t = 0;
+  for (; t < lines.size(); ++t)
+    if (lines[t].text.rfind("  peer_count  [peers]    min 0.00   max 3.00   last 3.00   samples 6", 0) == 0)
+      break;
+  ASSERT_LT(t + 4, lines.size()) << s;
+  auto ends_with = [](std::string l, const std::string& e) {  // ignoring the padding
+    l.erase(l.find_last_not_of(' ') + 1);
+    return l.size() >= e.size() && l.compare(l.size() - e.size(), e.size(), e) == 0;
+  };
+  EXPECT_TRUE(ends_with(lines[t + 1].text, "\u28ff")) << s;
+  const std::string bottom = lines[t + 4].text;
+  const size_t ink = bottom.find_first_not_of(' ');
+  ASSERT_NE(ink, std::string::npos);
+  const size_t gap = bottom.find(' ', ink);
+  ASSERT_NE(gap, std::string::npos) << s;
+  EXPECT_NE(bottom.find_first_not_of(' ', gap), std::string::npos) << s;
+  // ASCII (no UTF-8 locale): the same area in " .:|#".
+  UiState plain = ui;
+  plain.ascii = true;
+  auto al = render(rs, plain, 80, 24);
+  EXPECT_TRUE(ends_with(al[t + 1].text, "#")) << text(al);
+  for (const auto& l : al) EXPECT_EQ(display_width(l.text), static_cast<int>(l.text.size())) << l.text;
   // Windows and modes change the query.
   handle_key(ui, kKeyRight, rs);
   EXPECT_NE(queries_for(ui, rs)[2].request.find("\"window\":\"1h\""), std::string::npos);
@@ -454,8 +478,10 @@ TEST(FipstopRender, GraphsDrawChartsAndRequestTheReferenceQueries) {
   std::string sel_title;
   for (const auto& l : by_peer)
     if (l.style == Style::kSelected) sel_title = l.text;
-  EXPECT_NE(sel_title.find(" zed  min 5.00"), std::string::npos)
+  EXPECT_NE(sel_title.find("\u25b6 zed                [ms]  min     5.00  max     6.00"),
+            std::string::npos)
       << text(by_peer);  // sorted: amy, zed
+  EXPECT_NE(text(by_peer).find("  sort: name\u25b2 min max last n"), std::string::npos);
   handle_key(ui, kKeyEnter, rs);
   EXPECT_TRUE(ui.detail);
   std::string one = text(render(rs, ui, 80, 24));
@@ -616,5 +642,55 @@ TEST(FipstopRender, MalformedRepliesNeverCrash) {
   }
 }
 
+}  // namespace
+}  // namespace fipstop
+
+// render_graphs: the reference's plot rules (graphs.rs): summaries, value
+// format, flat and gap series, braille corners and the ASCII cells.
+namespace fipstop {
+namespace {
+TEST(FipstopGraphs, PlotRulesFollowTheReference) {
+  using namespace graphs;
+  const double gap = std::nan("");
+  Summary s = summarize({gap, 2, 9, gap, 4, gap});
+  EXPECT_EQ(s.min, 2);
+  EXPECT_EQ(s.max, 9);
+  EXPECT_EQ(s.last, 4);
+  EXPECT_EQ(s.n, 6u);
+  s = summarize({gap, gap});
+  EXPECT_EQ(s.min, 0);
+  EXPECT_TRUE(std::isnan(s.last));
+  EXPECT_EQ(format_value(gap), "-");
+  EXPECT_EQ(format_value(3.14159), "3.14");
+  EXPECT_EQ(format_value(12.34), "12.3");
+  EXPECT_EQ(format_value(1234), "1.2K");
+  EXPECT_EQ(format_value(-2.5e6), "-2.5M");
+  EXPECT_EQ(resample({1, 3}, 3), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(resample({7}, 2), (std::vector<double>{7, 7}));
+  // A ramp fills to the top right; the bottom-left cell is empty (level 0).
+  auto p = area_plot({0, 1, 2, 3, 4, 5, 6, 7}, 4, 2, 0, 7, false);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].substr(0, 2), "  ");
+  EXPECT_EQ(p[0].substr(p[0].size() - 3), "\u28fe");  // 6/7 -> level 3, 7/7 -> 4
+  EXPECT_EQ(p[1].substr(2, 3), "\u2880");  // 0 then 1/7: the right column's lowest dot
+  // Flat zero: nothing drawn; flat non-zero: the baseline only; all gaps: blank.
+  auto blank = [](const std::vector<std::string>& rows) {
+    for (const auto& r : rows)
+      if (r.find_first_not_of(' ') != std::string::npos) return false;
+    return true;
+  };
+  EXPECT_TRUE(blank(area_plot({0, 0, 0}, 5, 4, 0, 0, false)));
+  EXPECT_TRUE(blank(area_plot({gap, gap}, 5, 4, 0, 0, false)));
+  auto flat = area_plot({7, 7, 7}, 5, 4, 7, 7, true);
+  EXPECT_TRUE(blank({flat[0], flat[1], flat[2]}));
+  EXPECT_EQ(flat[3], "  .....");
+  auto ascii = area_plot({0, 10}, 3, 1, 0, 10, true);
+  EXPECT_EQ(ascii[0], "  .|#");  // levels 0/1, 2/3, 3/4 -> the fuller of each pair
+  // Blocks: title, four rows, blank; no samples is said.
+  auto b = metric_block("mesh_size", "nodes", {}, 40, false);
+  ASSERT_EQ(b.size(), 6u);
+  EXPECT_EQ(b[1].text, "  (no samples)");
+  EXPECT_EQ(metric_block("m", "u", {1, 2}, 40, false).size(), 6u);
+}
 }  // namespace
 }  // namespace fipstop

@@ -109,11 +109,16 @@ goto_tab s Routing
 expect s "Lookups" "Routing tab"
 expect s "Coord Cache" "Routing tab tables"
 goto_tab s Graphs
-# A chart row starts with its y-axis label and '|'.
-wait_until 10 shows_re s '^[0-9][0-9.k]* *[|]|not available from this daemon' \
-  || { screen s; fail "Graphs tab shows neither a chart nor a clear error"; }
+# B's history: peer_count is a steady 2, drawn (this shell has no UTF-8
+# locale, so in ASCII cells) as a row of marks on the baseline under its title.
+expect s "peer_count  [peers]" "Graphs tab: the peer_count plot"
+key s Left  # the 1 min window: a few seconds of samples fill several cells
+expect s "window: 1m   granularity: 1s" "Left selects the 1 min window"
+graph_rows() { screen s | grep -A4 -F "peer_count  [peers]" | grep -qE '^  [ .:|#]*[.:|#]{3,}'; }
+wait_until 15 graph_rows || { screen s; fail "Graphs tab: no plotted samples under peer_count"; }
 key s m
-expect s "mode: MetricByPeer" "m cycles the Graphs mode"
+expect s "mode: metric-by-peer [srtt_ms]" "m cycles the Graphs mode"
+expect s "sort: name^" "Graphs by-peer list"
 pass "Filters, Performance, Routing, Graphs tabs draw (Performance/Graphs: data or 'not available')"
 goto_tab s Gateway
 expect s "fips-gateway not reachable at $WORK/no-gateway.sock" "Gateway tab without a gateway"
