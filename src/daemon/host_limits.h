@@ -1,14 +1,13 @@
 // Host limits the daemon checks at start-up and says something about, as an
-// operator running it as a service needs (issue 13):
+// operator running it as a service needs (issue 13; docs/service.md "Open
+// files" and "UDP socket buffers", which also say where the reference
+// differs):
 //   * RLIMIT_NOFILE against the descriptors the configured limits can use:
 //     the soft limit is raised to the hard limit when it is lower than that
 //     need; a hard limit that is still too low gets one warning naming the
-//     numbers (the reference's docs/how-to/tune-file-descriptors.md, for
-//     our descriptor use: we have no per-peer sockets, TCP has one per
-//     connection).
+//     numbers (we have no per-peer sockets, TCP has one per connection).
 //   * UDP socket buffers the kernel clamped below the configured size: one
-//     warning per direction naming the sysctl to raise (the reference's
-//     docs/how-to/tune-udp-buffers.md and its transport's clamp warning).
+//     warning per direction naming the sysctl to raise.
 // The plan/warning functions are pure (unit-tested); apply_nofile_limit()
 // and udp_buffer_warnings() read the process and the running transports.
 // main() (apps/fips) calls them: the former before the daemon opens
