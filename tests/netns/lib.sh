@@ -70,7 +70,8 @@ link() {
   ip -n "$(ns "$b")" link set "$vb" up
 }
 
-# config NAME PEERSPEC...: fips.yaml with TUN + DNS; PEERSPEC = peername:ip
+# config NAME PEERSPEC...: fips.yaml with TUN + DNS (on DNS_PORT, default 53);
+# PEERSPEC = peername:ip
 config() {
   local n=$1; shift
   {
@@ -78,7 +79,7 @@ config() {
     echo "  identity: { persistent: true }"
     echo "  control: { socket_path: \"$WORK/$n/control.sock\" }"
     echo "tun: { enabled: true, name: fips0, mtu: ${TUN_MTU:-1280} }"
-    echo "dns: { enabled: true, bind_addr: \"::1\", port: 53 }"
+    echo "dns: { enabled: true, bind_addr: \"::1\", port: ${DNS_PORT:-53} }"
     echo "transports:"
     echo "  udp: { bind_addr: \"0.0.0.0:2121\" }"
     if [ $# -gt 0 ]; then

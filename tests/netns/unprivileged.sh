@@ -27,28 +27,6 @@ if ! setpriv --reuid nobody --regid "$group" --clear-groups test -w /dev/net/tun
   mknod -m 0666 "$tun_node" c 10 200
 fi
 
-uconfig() {  # NAME PEERSPEC...: TUN on, DNS on an unprivileged port
-  local n=$1; shift
-  {
-    echo "node:"
-    echo "  identity: { persistent: true }"
-    echo "  control: { socket_path: \"$WORK/$n/control.sock\" }"
-    echo "tun: { enabled: true, name: fips0 }"
-    echo "dns: { enabled: true, bind_addr: \"::1\", port: 5354 }"
-    echo "transports:"
-    echo "  udp: { bind_addr: \"0.0.0.0:2121\" }"
-    if [ $# -gt 0 ]; then
-      echo "peers:"
-      local spec
-      for spec in "$@"; do
-        echo "  - npub: \"$(npub "${spec%%:*}")\""
-        echo "    addresses: [ { transport: udp, addr: \"${spec#*:}:2121\" } ]"
-      done
-    fi
-  } >"$WORK/$n/fips.yaml"
-  chmod 0644 "$WORK/$n/fips.yaml"
-}
-
 ustart() {  # NAME CAPS: CAPS "net_admin" or "none"
   local n=$1 caps=$2 bind="" setcaps
   [ -n "$tun_node" ] && bind="mount --bind $tun_node /dev/net/tun && "
@@ -63,9 +41,11 @@ ustart() {  # NAME CAPS: CAPS "net_admin" or "none"
   echo $! >"$WORK/$n/pid"
 }
 
-uconfig a b:10.77.1.2
-uconfig b
-uconfig c b:10.77.2.1
+# DNS on an unprivileged port (53 would need CAP_NET_BIND_SERVICE).
+DNS_PORT=5354 config a b:10.77.1.2
+DNS_PORT=5354 config b
+DNS_PORT=5354 config c b:10.77.2.1
+chmod 0644 "$WORK"/*/fips.yaml
 ustart b net_admin; ustart a net_admin; ustart c none
 
 wait_until 20 has_peers b 2 || fail "B did not link to A and C"
