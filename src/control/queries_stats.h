@@ -3,7 +3,7 @@
 // show_stats_history_all_peers, and show_status.sparklines, from a
 // stats::StatsHistory, with the reference's params, defaults (window 10m,
 // granularity 1s), validation order, error texts and reply keys
-// (reference src/control/queries.rs; docs/reference/control-socket.md).
+// (reference src/control/queries.rs; our notes: docs/spec/control.md §3.16).
 // Gaps (NaN) print as null; values print as floats.
 // Not here: the rings (node/stats_history.h), how a peer is named (the
 // caller passes a function: the daemon asks its peer table and host map).
