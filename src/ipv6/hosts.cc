@@ -12,16 +12,6 @@
 namespace fips {
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string lower(std::string_view s) {
@@ -30,8 +20,19 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// For warnings: at most 80 bytes (cut on a UTF-8 boundary), control bytes as '?'.
-std::string printable(std::string_view s) {
+}  // namespace
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+std::string_view trim_ascii_space(std::string_view s) {
+  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string printable_excerpt(std::string_view s) {
   std::string out;
   size_t i = 0;
   while (i < s.size() && out.size() < 80) {
@@ -53,8 +54,6 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-}  // namespace
-
 std::optional<std::string> hostname_problem(std::string_view h) {
   if (h.empty()) return "empty hostname";
   if (h.size() > kMaxHostnameLen) return "exceeds 63 characters";
@@ -65,7 +64,7 @@ std::optional<std::string> hostname_problem(std::string_view h) {
   for (char c : h) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-';
-    if (!ok) return "invalid character '" + printable(std::string_view(&c, 1)) + "'";
+    if (!ok) return "invalid character '" + printable_excerpt(std::string_view(&c, 1)) + "'";
   }
   return std::nullopt;
 }
@@ -74,9 +73,9 @@ std::optional<std::string> hostname_problem(std::string_view h) {
 
 Result<void, std::string> HostMap::insert(std::string_view hostname, std::string_view npub) {
   if (auto why = hostname_problem(hostname))
-    return Err{"invalid hostname '" + printable(hostname) + "': " + *why};
+    return Err{"invalid hostname '" + printable_excerpt(hostname) + "': " + *why};
   auto id = PeerIdentity::from_npub(npub);
-  if (!id) return Err{"invalid npub '" + printable(npub) + "': " + id.error().message()};
+  if (!id) return Err{"invalid npub '" + printable_excerpt(npub) + "': " + id.error().message()};
   set(lower(hostname), *id);
   return {};
 }
@@ -142,7 +141,7 @@ HostsParse parse_hosts(std::string_view text, std::string_view origin) {
     const std::string_view raw = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     ++line_no;
-    const std::string_view line = trim(raw);
+    const std::string_view line = trim_ascii_space(raw);
     if (line.empty() || line.front() == '#') continue;
 
     std::string_view fields[2];
@@ -150,14 +149,14 @@ HostsParse parse_hosts(std::string_view text, std::string_view origin) {
     std::string_view rest = line;
     while (!rest.empty()) {
       size_t n = 0;
-      while (n < rest.size() && !is_space(rest[n])) ++n;
+      while (n < rest.size() && !is_ascii_space(rest[n])) ++n;
       if (count < 2) fields[count] = rest.substr(0, n);
       ++count;
-      rest = trim(rest.substr(n));
+      rest = trim_ascii_space(rest.substr(n));
     }
     const std::string where = std::string(origin) + ":" + std::to_string(line_no) + ": ";
     if (count != 2) {
-      out.warnings.push_back(where + "expected 'hostname npub', skipping: " + printable(line));
+      out.warnings.push_back(where + "expected 'hostname npub', skipping: " + printable_excerpt(line));
       continue;
     }
     if (out.map.size() >= kMaxHostEntries && out.map.lookup(fields[0]) == nullptr) {
@@ -183,48 +182,67 @@ HostsParse host_map_from_peers(const std::vector<PeerConfig>& peers) {
   return out;
 }
 
-HostsLoad load_hosts_file(const std::string& path) {
-  HostsLoad out;
+TextFile read_text_file(const std::string& path, std::string_view what, size_t max_bytes,
+                        std::vector<std::string>& warnings) {
+  TextFile out;
+  const std::string name = std::string(what) + " " + path;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT && errno != ENOTDIR)
-      out.parsed.warnings.push_back("hosts file " + path + ": " + std::strerror(errno));
+    if (errno != ENOENT && errno != ENOTDIR) warnings.push_back(name + ": " + std::strerror(errno));
     return out;
   }
   out.present = true;
   if (!S_ISREG(st.st_mode)) {
-    out.parsed.warnings.push_back("hosts file " + path + " is not a regular file, ignoring it");
+    warnings.push_back(name + " is not a regular file, ignoring it");
     return out;
   }
-  if (static_cast<uint64_t>(st.st_size) > kMaxHostsFileBytes) {
-    out.parsed.warnings.push_back("hosts file " + path + " is larger than " +
-                                  std::to_string(kMaxHostsFileBytes) + " bytes, ignoring it");
+  const std::string too_big =
+      name + " is larger than " + std::to_string(max_bytes) + " bytes, ignoring it";
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    warnings.push_back(too_big);
     return out;
   }
   std::ifstream f(path, std::ios::binary);
   if (!f) {
-    out.parsed.warnings.push_back("hosts file " + path + ": cannot open: " +
-                                  std::strerror(errno));
+    warnings.push_back(name + ": cannot open: " + std::strerror(errno));
     return out;
   }
   // Read at most one byte past the cap in case the file grew since stat().
-  std::string text(kMaxHostsFileBytes + 1, '\0');
+  std::string text(max_bytes + 1, '\0');
   f.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(f.gcount()));
   if (f.bad()) {
-    out.parsed.warnings.push_back("hosts file " + path + ": read error");
+    warnings.push_back(name + ": read error");
     return out;
   }
-  if (text.size() > kMaxHostsFileBytes) {
-    out.parsed.warnings.push_back("hosts file " + path + " is larger than " +
-                                  std::to_string(kMaxHostsFileBytes) + " bytes, ignoring it");
+  if (text.size() > max_bytes) {
+    warnings.push_back(too_big);
     return out;
   }
   if (!utf8_valid(text)) {
-    out.parsed.warnings.push_back("hosts file " + path + " is not valid UTF-8, ignoring it");
+    warnings.push_back(name + " is not valid UTF-8, ignoring it");
     return out;
   }
-  out.parsed = parse_hosts(text, path);
+  out.text = std::move(text);
+  return out;
+}
+
+FileStamp file_stamp(const std::string& path) {
+  FileStamp s;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return s;
+  s.exists = true;
+  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  s.size = static_cast<int64_t>(st.st_size);
+  s.ino = static_cast<uint64_t>(st.st_ino);
+  return s;
+}
+
+HostsLoad load_hosts_file(const std::string& path) {
+  HostsLoad out;
+  TextFile f = read_text_file(path, "hosts file", kMaxHostsFileBytes, out.parsed.warnings);
+  out.present = f.present;
+  if (f.text) out.parsed = parse_hosts(*f.text, path);
   return out;
 }
 
@@ -233,19 +251,8 @@ HostsLoad load_hosts_file(const std::string& path) {
 HostsReloader::HostsReloader(HostMap base, std::string path)
     : base_(std::move(base)), effective_(base_), path_(std::move(path)) {}
 
-HostsReloader::Stamp HostsReloader::stat_file() const {
-  Stamp s;
-  struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) return s;
-  s.exists = true;
-  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  s.size = static_cast<int64_t>(st.st_size);
-  s.ino = static_cast<uint64_t>(st.st_ino);
-  return s;
-}
-
 bool HostsReloader::check_reload(std::vector<std::string>& warnings) {
-  const Stamp now = stat_file();
+  const FileStamp now = file_stamp(path_);
   if (last_ && *last_ == now) return false;
   last_ = now;
   HostsLoad file = load_hosts_file(path_);

@@ -48,6 +48,13 @@ inline constexpr size_t kMaxHostsFileBytes = size_t{1} << 20;
 inline constexpr size_t kMaxHostEntries = 10000;
 inline constexpr size_t kMaxHostnameLen = 63;
 
+// Text helpers for operator-edited files (this hosts file, the peer ACL
+// files): whitespace is ASCII only, and a token quoted in a warning is cut
+// to 80 bytes on a UTF-8 boundary with control bytes shown as '?'.
+bool is_ascii_space(char c);
+std::string_view trim_ascii_space(std::string_view s);
+std::string printable_excerpt(std::string_view s);
+
 // nullopt when valid, else the reason ("exceeds 63 characters", ...).
 std::optional<std::string> hostname_problem(std::string_view hostname);
 
@@ -88,6 +95,29 @@ HostsParse parse_hosts(std::string_view text, std::string_view origin);
 // ones are skipped with a warning).
 HostsParse host_map_from_peers(const std::vector<PeerConfig>& peers);
 
+// A small operator-edited text file, read for a reloader (the hosts file
+// here; peers.allow / peers.deny in node/peer_acl.h). Missing (ENOENT,
+// ENOTDIR): no text, no warning. Unreadable, not a regular file, larger than
+// max_bytes or not valid UTF-8: no text and one warning "<what> <path> ...".
+struct TextFile {
+  std::optional<std::string> text;
+  bool present = false;  // the file existed
+};
+TextFile read_text_file(const std::string& path, std::string_view what, size_t max_bytes,
+                        std::vector<std::string>& warnings);
+
+// What a reloader compares to see a file change: (exists, mtime ns, size,
+// inode), a superset of the reference's mtime, so an atomic replace within
+// one mtime tick is still seen. One stat(2).
+struct FileStamp {
+  bool exists = false;
+  int64_t mtime_ns = 0;
+  int64_t size = 0;
+  uint64_t ino = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+FileStamp file_stamp(const std::string& path);
+
 struct HostsLoad {
   HostsParse parsed;
   bool present = false;  // the file existed
@@ -111,19 +141,10 @@ class HostsReloader {
   [[nodiscard]] uint64_t reloads() const { return reloads_; }
 
  private:
-  struct Stamp {
-    bool exists = false;
-    int64_t mtime_ns = 0;
-    int64_t size = 0;
-    uint64_t ino = 0;
-    bool operator==(const Stamp&) const = default;
-  };
-  Stamp stat_file() const;
-
   HostMap base_;
   HostMap effective_;
   std::string path_;
-  std::optional<Stamp> last_;  // nullopt: never loaded
+  std::optional<FileStamp> last_;  // nullopt: never loaded
   uint64_t reloads_ = 0;
 };
 

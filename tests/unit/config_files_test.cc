@@ -12,6 +12,7 @@
 #include "config/identity_resolve.h"
 #include "config/load.h"
 #include "config/paths.h"
+#include "temp_dir.h"
 #include "test_util.h"
 
 namespace fips {
@@ -21,35 +22,7 @@ namespace fs = std::filesystem;
 
 const char* kNpubA = "npub1rwzv24nmzfjypx2a8m264ws9vht3uxp5vpypnluuzl67n4waq78suk0wul";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "fips-config-test-XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    root_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  std::string path(const std::string& rel) const { return root_ + "/" + rel; }
-  std::string write(const std::string& rel, const std::string& text) const {
-    std::string p = path(rel);
-    fs::create_directories(fs::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  std::string read(const std::string& rel) const {
-    std::ifstream f(path(rel));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-  const std::string& root() const { return root_; }
-
- private:
-  std::string root_;
-};
+using test::TempDir;
 
 bool any_contains(const std::vector<IdentityLogLine>& log, LogLevel level, const std::string& s) {
   return std::any_of(log.begin(), log.end(), [&](const IdentityLogLine& l) {

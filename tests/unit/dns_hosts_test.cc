@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.h"
 #include "test_util.h"
 
 namespace fips {
@@ -19,27 +20,7 @@ namespace fs = std::filesystem;
 constexpr const char* kNpubA = "npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg";
 constexpr const char* kNpubB = "npub1rwzv24nmzfjypx2a8m264ws9vht3uxp5vpypnluuzl67n4waq78suk0wul";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "fips-hosts-test-XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    root_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  std::string path(const std::string& rel) const { return root_ + "/" + rel; }
-  std::string write(const std::string& rel, const std::string& text) const {
-    std::string p = path(rel);
-    std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-    return p;
-  }
-
- private:
-  std::string root_;
-};
+using test::TempDir;
 
 std::string npub_of(const HostMap& m, std::string_view name) {
   const PeerIdentity* id = m.lookup(name);
