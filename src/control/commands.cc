@@ -88,6 +88,10 @@ std::string connect_no_addresses_message(std::string_view npub) {
   return "no transport available for type: no addresses known for " + std::string(npub);
 }
 
+std::string connect_denied_message(std::string_view npub) {
+  return "access denied: peer " + std::string(npub) + " rejected by ACL: denylist match";
+}
+
 std::string connect_no_slots_message(std::string_view npub) {
   return "no transport available for type: no outbound slots available for " + std::string(npub);
 }

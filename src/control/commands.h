@@ -57,5 +57,8 @@ std::string connect_no_slots_message(std::string_view npub);
 std::string connect_no_transport_message(std::string_view npub);
 // "peer not found: <npub>"
 std::string peer_not_found_message(std::string_view npub);
+// The peer ACL denies the peer (NodeError::AccessDenied): "access denied:
+// peer <npub> rejected by ACL: denylist match".
+std::string connect_denied_message(std::string_view npub);
 
 }  // namespace fips

@@ -8,6 +8,7 @@
 
 #include "control/commands.h"
 #include "control/queries.h"
+#include "control/queries_acl.h"
 #include "control/queries_routing.h"
 #include "control/queries_sessions.h"
 #include "control/queries_stats.h"
@@ -78,6 +79,7 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "show_sessions") return show_sessions(now);
   if (c == "show_mmp") return show_mmp(now);
   if (c.rfind("show_stats_", 0) == 0) return stats_query(c, req.params_ptr(), now);
+  if (c == "show_acl") return ControlReply(show_acl_data(d_.peer_acl_status()));
   if (c == "show_listening_sockets") {
     if (auto now_data = listening_->request(ticket, d_.node().identity().address().bytes))
       return ControlReply(std::move(*now_data));
@@ -105,6 +107,8 @@ ControlReply DaemonControl::connect(const nlohmann::json* params) {
       return connect_result(*p, true);
     case LinkLayer::DialResult::kNoSlots:
       return Err{connect_no_slots_message(p->npub)};
+    case LinkLayer::DialResult::kDenied:
+      return Err{connect_denied_message(p->npub)};
     case LinkLayer::DialResult::kFailed:
       break;
   }

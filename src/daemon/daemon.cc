@@ -37,6 +37,13 @@ size_t buffer_size_for(const Config& cfg) {
   return std::max<size_t>(2048, mtu + kHeadroom + 128);
 }
 
+// FIPS_PEERS_ALLOW / FIPS_PEERS_DENY move the ACL files (ours: tests run
+// several daemons on one host; the reference's paths are fixed).
+std::string env_path(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
 // host:port with a hostname: resolve once at start-up (blocking is fine here).
 std::optional<TransportAddr> resolve(const std::string& s) {
   if (auto a = TransportAddr::parse(s)) return a;
@@ -57,11 +64,14 @@ std::optional<TransportAddr> resolve(const std::string& s) {
 Daemon::Daemon(Config cfg, Identity id, bool persistent)
     : cfg_(std::move(cfg)),
       hosts_(host_map_from_peers(cfg_.peers).map, kDefaultHostsPath),
+      acl_(host_map_from_peers(cfg_.peers).map, env_path("FIPS_PEERS_ALLOW", kDefaultPeersAllowPath),
+           env_path("FIPS_PEERS_DENY", kDefaultPeersDenyPath), kDefaultHostsPath),
       id_(std::move(id)),
       persistent_(persistent),
       pool_(kPoolBuffers, buffer_size_for(cfg_), kHeadroom) {
   random_bytes(epoch_);
   node_ = std::make_unique<Node>(id_, epoch_, node_options_from(cfg_), *this, random_u64());
+  node_->link().set_peer_acl(&acl_.acl());
   ipv6::PendingLimits pl;
   pl.per_dest = static_cast<size_t>(cfg_.node.session.pending_packets_per_dest);
   pl.max_destinations = static_cast<size_t>(cfg_.node.session.pending_max_destinations);
@@ -161,6 +171,7 @@ Result<void, std::string> Daemon::start() {
 
   LOG_INFO("node %s (%s) starting, fips %s", id_.npub().c_str(), id_.address().str().c_str(),
            FIPS_VERSION_STRING);
+  reload_peer_acl();  // before the first dial: denied peers are not dialled
   add_configured_peers(monotonic_ms());
   loop_.set_deadline(monotonic_ms() + 1);
   return {};
@@ -267,6 +278,10 @@ void Daemon::on_timer() {
     next_session_tick_ = now + 1000;
   }
   if (control_handler_) control_handler_->expire(now);
+  if (now >= next_acl_check_ms_) {
+    reload_peer_acl();
+    next_acl_check_ms_ = now + 1000;  // the reference's tick
+  }
   for (auto& t : transports_)
     if (auto* tcp = dynamic_cast<TcpTransport*>(t.get())) tcp->tick(now);
   on_burst_end();
@@ -350,6 +365,29 @@ const HostMap& Daemon::host_names() {
     }
   }
   return hosts_.hosts();
+}
+
+void Daemon::reload_peer_acl() {
+  std::vector<std::string> warnings;
+  const bool first = acl_.reloads() == 0;
+  if (!acl_.check_reload(warnings)) return;
+  for (const std::string& w : warnings) LOG_WARN("%s", w.c_str());
+  const PeerAcl& a = acl_.acl();
+  // The reference's levels: the start-up load at debug (when there is
+  // anything), each later reload at info.
+  if (first && a.empty()) return;
+  const std::string what = first ? "Loaded" : "Reloaded";
+  FIPS_LOG(first ? LogLevel::kDebug : LogLevel::kInfo,
+           "%s peer ACL files allow_file=%s deny_file=%s allow_entries=%zu deny_entries=%zu "
+           "alias_entries=%zu allow_all=%s deny_all=%s",
+           what.c_str(), acl_.allow_path().c_str(), acl_.deny_path().c_str(), a.allow_count(),
+           a.deny_count(), acl_.alias_count(), a.allow_all() ? "true" : "false",
+           a.deny_all() ? "true" : "false");
+}
+
+PeerAclStatus Daemon::peer_acl_status() {
+  reload_peer_acl();
+  return acl_.status();
 }
 
 void Daemon::complete_control(uint64_t ticket, ControlReply reply) {

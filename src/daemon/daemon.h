@@ -19,6 +19,7 @@
 #include "ipv6/hosts.h"
 #include "ipv6/tun.h"
 #include "node/node.h"
+#include "node/peer_acl.h"
 #include "node/session_layer.h"
 #include "node/stats_history.h"
 #include "transport/transport.h"
@@ -85,12 +86,16 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   // stat per call; the control handler calls it once per request).
   const HostMap& host_names();
   EventLoop& event_loop() { return loop_; }
+  // show_acl: the peer ACL, re-read first if a file changed.
+  PeerAclStatus peer_acl_status();
   // Delivers a deferred control reply (see ControlServer::complete).
   void complete_control(uint64_t ticket, ControlReply reply);
 
  private:
   void on_timer();
   void sample_history(uint64_t now);  // daemon/stats_sampler.cc
+  // Re-reads peers.allow / peers.deny / hosts when one changed (3 stats).
+  void reload_peer_acl();
   void on_signal(int signo);
   void add_configured_peers(uint64_t now);
   void start_tun();
@@ -100,6 +105,10 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   Config cfg_;
   std::vector<std::string> inactive_keys_;  // config/inactive.h, for show_status
   HostsReloader hosts_;                      // display names (host_names())
+  // peers.allow / peers.deny (docs/spec/peer-acl.md), checked every second;
+  // the link layer reads acl_.acl().
+  PeerAclReloader acl_;
+  uint64_t next_acl_check_ms_ = 0;
   Identity id_;
   bool persistent_;
   Epoch epoch_{};

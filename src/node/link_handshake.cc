@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "node/link_layer.h"
+#include "node/peer_acl.h"
 #include "util/log.h"
 
 namespace fips {
@@ -73,6 +74,9 @@ LinkLayer::DialResult LinkLayer::dial(const PeerIdentity& id, const DialTarget& 
   if (id.node_addr() == local_.node_addr()) return DialResult::kFailed;
   if (Peer* p = find_peer(id.node_addr()))
     return refresh_path(*p, target, now) ? DialResult::kRefreshed : DialResult::kAlreadyConnected;
+  if (!acl_admits(id, AclContext::kOutboundConnect, target.tid, target.addr,
+                  LinkDrop::kAclDialRefused))
+    return DialResult::kDenied;
   for (auto& [k, leg] : legs_)
     if (leg->expected.node_addr() == id.node_addr() && leg->tid == target.tid &&
         leg->addr == target.addr)
@@ -135,6 +139,22 @@ bool LinkLayer::make_room(const NodeAddr& newcomer, uint64_t now) {
   ++counters_.strangers_evicted;
   disconnect(victim->id.node_addr(), fmp::DisconnectReason::kResourceExhaustion, now);
   return true;
+}
+
+// ---- peer ACL ----
+
+bool LinkLayer::acl_admits(const PeerIdentity& id, AclContext ctx, TransportId tid,
+                           const TransportAddr& addr, LinkDrop drop) {
+  if (acl_ == nullptr) return true;
+  const AclDecision d = acl_->check(id.node_addr());
+  if (acl_allowed(d)) return true;
+  counters_.drop(drop);
+  // The reference's WARN "Rejected peer by ACL" with its fields.
+  LOG_WARN("Rejected peer by ACL peer=%s npub=%s transport_id=%u remote_addr=%s context=%s "
+           "decision=%s",
+           display_name(id.node_addr()).c_str(), id.npub().c_str(), tid, addr.str().c_str(),
+           acl_context_name(ctx), acl_decision_name(d));
+  return false;
 }
 
 // ---- inbound msg1 ----
@@ -211,6 +231,14 @@ void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt
   const Epoch their_epoch = *hs.remote_epoch();
   const NodeAddr addr = id.node_addr();
   Peer* existing = find_peer(addr);
+
+  // The peer ACL, as soon as the key is known and before a slot is made or
+  // an index spent (docs/spec/peer-acl.md §4): a new peer, or a live one
+  // with a new epoch (restart). A denied restart leaves the live link to its
+  // dead timeout (the msg1 may be a replay). Rekeys are not asked.
+  if ((!existing || existing->remote_epoch != their_epoch) &&
+      !acl_admits(id, AclContext::kInboundHandshake, tid, from, LinkDrop::kAclDenied))
+    return;
 
   if (!existing && full() && !make_room(addr, now)) {
     bool dialling = false;
@@ -314,6 +342,18 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
     const uint32_t our_idx = leg.our_index;
     legs_.erase(it);  // the index now belongs to a session (or is freed below)
     const NodeAddr addr = id.node_addr();
+
+    // The ACL changed since we dialled (§4): our leg ends without a link; a
+    // link the peer made to us meanwhile stays. The peer, which sent its msg2,
+    // holds a link that hears nothing and dies at its dead timeout.
+    if (!acl_admits(id, AclContext::kOutboundHandshake, tid, from, LinkDrop::kAclDenied)) {
+      free_index(our_idx);
+      const Peer* existing = find_peer(addr);
+      if (!existing || existing->tid != tid || !(existing->addr == from))
+        io_.close_connection(tid, from);
+      note_handshake_failed(addr, now);
+      return;
+    }
 
     if (Peer* existing = find_peer(addr)) {
       // Crossed dials: both sides keep the session of the smaller node's msg1.

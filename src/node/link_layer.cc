@@ -39,6 +39,8 @@ const char* link_drop_name(LinkDrop d) {
     case LinkDrop::kNoBuffer: return "no_buffer";
     case LinkDrop::kMtuExceeded: return "mtu_exceeded";
     case LinkDrop::kSendFailed: return "send_failed";
+    case LinkDrop::kAclDenied: return "acl_denied";
+    case LinkDrop::kAclDialRefused: return "acl_dial_refused";
     case LinkDrop::kCount: break;
   }
   return "unknown";

@@ -28,6 +28,9 @@
 
 namespace fips {
 
+class PeerAcl;  // node/peer_acl.h
+enum class AclContext : uint8_t;
+
 struct LinkConfig {
   uint64_t heartbeat_interval_ms = 10'000;
   uint64_t link_dead_timeout_ms = 30'000;
@@ -119,7 +122,8 @@ class LinkLayer {
   void add_static_peer(const PeerIdentity& id, std::vector<DialTarget> targets,
                        bool auto_reconnect, uint64_t now_ms);
   enum class DialResult : uint8_t {
-    kStarted, kAlreadyConnected, kAlreadyConnecting, kNoSlots, kFailed, kRefreshed
+    kStarted, kAlreadyConnected, kAlreadyConnecting, kNoSlots, kFailed, kRefreshed,
+    kDenied  // the peer ACL denies this peer (node/peer_acl.h)
   };
   // One-off dial (control API connect). Not retried. For a peer already
   // connected, `target` is tried as another path, as the reference's connect
@@ -158,6 +162,12 @@ class LinkLayer {
   std::vector<PeerSnapshot> peer_snapshots(uint64_t now_ms) const;
   std::vector<LinkSnapshot> link_snapshots() const;
   std::vector<ConnectionSnapshot> connection_snapshots(uint64_t now_ms) const;
+  // Peer access control (node/peer_acl.h; docs/spec/peer-acl.md §4): asked
+  // when a msg1 reveals a new (or restarted) peer's key, when the msg2
+  // answering our dial arrives, and before dialling a peer we are not linked
+  // to. A denied peer gets no msg2 and no link; links already up stay.
+  // nullptr (the default) allows everyone. Must outlive the link layer.
+  void set_peer_acl(const PeerAcl* acl) { acl_ = acl; }
   // Peer display names set by config aliases.
   void set_alias(const NodeAddr& a, std::string alias) { aliases_[a] = std::move(alias); }
   std::string display_name(const NodeAddr& a) const;
@@ -212,12 +222,16 @@ class LinkLayer {
   int64_t new_jitter();
   bool send_raw(TransportId tid, const TransportAddr& to, ByteSpan bytes);
   bool send_heartbeat(Peer& p, uint64_t now);
+  // The peer ACL's verdict; a denial is counted as `drop` and logged (WARN).
+  bool acl_admits(const PeerIdentity& id, AclContext ctx, TransportId tid,
+                  const TransportAddr& addr, LinkDrop drop);
 
   const Identity& local_;
   Epoch epoch_;
   LinkConfig cfg_;
   LinkIo& io_;
   LinkUpper* upper_;
+  const PeerAcl* acl_ = nullptr;
   Rng rng_;
   TokenBucket stranger_bucket_;
   TokenBucket established_bucket_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "node/link_layer.h"
+#include "node/peer_acl.h"
 #include "util/log.h"
 
 namespace fips {
@@ -197,6 +198,13 @@ void LinkLayer::tick_retries(uint64_t now) {
     bool in_flight = false;
     for (auto& [k, leg] : legs_) in_flight |= leg->expected.node_addr() == a;
     if (in_flight) continue;
+    // The peer ACL (docs/spec/peer-acl.md §4): a denied peer is not dialled;
+    // asked again after the backoff, so an edited file takes effect.
+    if (!e.targets.empty() && !acl_admits(e.id, AclContext::kOutboundConnect, e.targets[0].tid,
+                                          e.targets[0].addr, LinkDrop::kAclDialRefused)) {
+      e.retry_after_ms = now + backoff_ms(++e.retry_count);
+      continue;
+    }
     uint32_t started = 0;
     for (const DialTarget& t : e.targets) {
       if (started >= cfg_.max_parallel_dials) break;

@@ -52,6 +52,8 @@ enum class LinkDrop : uint8_t {
   kNoBuffer,           // packet pool exhausted when building a frame
   kMtuExceeded,        // frame larger than the transport MTU
   kSendFailed,         // transport refused the send
+  kAclDenied,          // msg1 / msg2 of a peer the peer ACL denies (no link made)
+  kAclDialRefused,     // a dial not made: the peer ACL denies that peer
   kCount
 };
 const char* link_drop_name(LinkDrop d);
