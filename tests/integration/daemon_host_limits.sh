@@ -20,7 +20,8 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 rmem_max=$(cat /proc/sys/net/core/rmem_max)
 want_rcv=$(( rmem_max * 2 ))
-[ "$want_rcv" -gt 1073741823 ] && want_rcv=1073741823  # INT_MAX / 2: the daemon's cap
+# The daemon caps a request at INT_MAX / 2; above that nothing can be clamped.
+[ "$want_rcv" -gt 1073741823 ] && { echo "SKIP: net.core.rmem_max $rmem_max is too large to clamp"; exit 0; }
 
 node a
 port=$(free_port); tport=$(free_port)

@@ -6,6 +6,8 @@
 # network namespace and reach its control socket as a member of the fips
 # group, then dpkg --purge and check that nothing is left: files, /run/fips,
 # unit state, user, group. The trap purges whatever a failure left behind.
+# Then make install as root into a scratch PREFIX: the same user, group and
+# /etc/fips ownership as the package's postinst, removed again afterwards.
 # Refuses to run (skips) on a machine that already has a fips package,
 # /etc/fips, or a fips user or group, so it never touches a real install.
 source "$(dirname "$0")/lib.sh"
@@ -20,11 +22,17 @@ if dpkg-query -W -f='${Status}' fips 2>/dev/null | grep -q installed || [ -e /et
 fi
 
 NS=fipsdeb$$
+LIVE_INSTALL=0
 pkg_cleanup() {
   ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   if dpkg-query -W -f='${Status}' fips 2>/dev/null | grep -qv not-installed; then
     dpkg --purge fips >/dev/null 2>&1 || true
+  fi
+  if [ "$LIVE_INSTALL" = 1 ]; then  # none of these existed before (checked above)
+    rm -rf /etc/fips
+    userdel fips 2>/dev/null || true
+    groupdel fips 2>/dev/null || true
   fi
   cleanup
 }
@@ -130,3 +138,21 @@ dpkg-query -W -f='${Status}' fips 2>/dev/null | grep -q installed && fail "dpkg 
 snapshot >"$WORK/after"
 diff -u "$WORK/before" "$WORK/after" || fail "systemd state differs after purge"
 pass "dpkg --purge: no files, no /etc/fips, no /run/fips, no unit state, no fips user or group"
+
+# make install on the live system (binaries under a scratch PREFIX): the
+# accounts and /etc/fips as the package makes them.
+LIVE_INSTALL=1
+PREFIX="$WORK/prefix" BUILD_DIR="$(dirname "$BIN")" bash "$ROOT/scripts/install.sh" >"$WORK/install.log" 2>&1 ||
+  fail "scripts/install.sh failed: $(cat "$WORK/install.log")"
+want "$WORK/prefix/bin/fips" 755 root:root
+grep -q "^ExecStart=$WORK/prefix/bin/fips --config /etc/fips/fips.yaml" "$WORK/prefix/lib/systemd/system/fips.service" ||
+  fail "installed unit does not start $WORK/prefix/bin/fips"
+want /etc/fips 750 root:fips
+want /etc/fips/fips.yaml 640 root:fips
+want /etc/fips/fips.key 600 fips:fips
+getent passwd fips | grep -q ':/usr/sbin/nologin$' || fail "make install: fips user: $(getent passwd fips)"
+echo "# edited" >>/etc/fips/fips.yaml
+PREFIX="$WORK/prefix" BUILD_DIR="$(dirname "$BIN")" bash "$ROOT/scripts/install.sh" >"$WORK/install.log" 2>&1 ||
+  fail "scripts/install.sh (again) failed: $(cat "$WORK/install.log")"
+tail -n 1 /etc/fips/fips.yaml | grep -q '^# edited$' || fail "make install replaced an existing fips.yaml"
+pass "make install as root: binaries in PREFIX, unit pointing at them, fips user, /etc/fips 0750 root:fips, an existing fips.yaml kept"
