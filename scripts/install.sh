@@ -46,7 +46,7 @@ done
 
 # Units: the daemon's paths follow BINDIR and SYSCONFDIR.
 install -d "$DESTDIR$SYSTEMDUNITDIR"
-sed -e "s|/usr/bin/fips |$BINDIR/fips |" -e "s|/etc/fips|$CONFDIR|g" -e "s|/usr/share/doc/fips|$DOCDIR|" "$pkg/fips.service" \
+sed -e "s|/usr/bin/fips |$BINDIR/fips |" -e "s|/etc/fips|$CONFDIR|g" -e "s|/usr/share/doc/fips|$DOCDIR|g" "$pkg/fips.service" \
   >"$DESTDIR$SYSTEMDUNITDIR/fips.service"
 chmod 0644 "$DESTDIR$SYSTEMDUNITDIR/fips.service"
 if [ -f "$pkg/fips-firewall.service" ]; then
@@ -74,7 +74,9 @@ if [ -f "$pkg/fips.nft" ]; then
 fi
 
 install -d "$DESTDIR$DOCDIR"
-install -m 0644 "$root/README.md" "$DESTDIR$DOCDIR/README.md"
+for d in README.md docs/service.md docs/firewall.md; do
+  if [ -f "$root/$d" ]; then install -m 0644 "$root/$d" "$DESTDIR$DOCDIR/$(basename "$d")"; fi
+done
 
 if [ -z "$DESTDIR" ] && [ "$(id -u)" -eq 0 ] && [ "${FIPS_NO_ACCOUNTS:-0}" != 1 ] && [ "$CONFDIR" = /etc/fips ]; then
   FIPS_SETUP_ONLY=1 FIPSCTL="$BINDIR/fipsctl" sh "$pkg/debian/postinst" configure
