@@ -104,6 +104,9 @@ class LinkLayer {
   LinkLayer(const Identity& local, const Epoch& epoch, LinkConfig cfg, LinkIo& io,
             LinkUpper* upper, uint64_t rng_seed);
   LinkLayer(const LinkLayer&) = delete;
+  // The peer's link MMP just took its first SRTT sample: its link cost is
+  // now measured (docs/spec/stp-bloom.md §4.4, first-RTT re-evaluation).
+  virtual void on_first_rtt(Peer&, uint64_t /*now_ms*/) {}
   LinkLayer& operator=(const LinkLayer&) = delete;
   ~LinkLayer();
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "proto/mmp/link_cost.h"
 #include "util/log.h"
 
 namespace fips {
@@ -105,12 +106,26 @@ void Node::rebuild_peer_list() {
   std::sort(peer_list_.begin(), peer_list_.end(),
             [](const Peer* a, const Peer* b) { return a->id.node_addr() < b->id.node_addr(); });
 }
+namespace {
+double peer_link_cost(const Peer& p) {
+  return p.mmp ? mmp::link_cost(p.mmp->metrics.etx, p.mmp->metrics.srtt_ms())
+               : mmp::kColdStartLinkCost;
+}
+bool peer_has_srtt(const Peer& p) { return p.mmp && p.mmp->metrics.srtt_ms().has_value(); }
+}  // namespace
+
 
 stp::PeerCosts Node::peer_costs() const {
-  // Link costs come from MMP SRTT samples; without MMP every peer is
-  // unmeasured and the tree treats all candidates as cost 1.0 (the
-  // reference's cold-start behaviour).
-  return {};
+  // The cold-start gate's input (docs/spec/stp-bloom.md §4 step 4): only
+  // peers whose link MMP has an SRTT sample; empty while none has one.
+  stp::PeerCosts costs;
+  for (const Peer* p : peer_list_)
+    if (peer_has_srtt(*p)) costs.emplace(p->id.node_addr(), peer_link_cost(*p));
+  return costs;
+}
+
+void Node::on_first_rtt(Peer&, uint64_t now) {
+  apply(tree_.on_first_rtt(peer_costs(), now, unix_s()), now);
 }
 
 PeerInfo Node::peer(size_t i) const {
@@ -119,7 +134,7 @@ PeerInfo Node::peer(size_t i) const {
   info.addr = p.id.node_addr();
   info.can_send = p.current != nullptr;
   info.is_tree_peer = tree_.is_tree_peer(info.addr);
-  info.link_cost = 1.0;
+  info.link_cost = peer_link_cost(p);  // ungated, as the reference's bloom ranking
   if (const Coords* c = tree_.peer_coords(info.addr)) info.coords = coords_view_of(*c);
   return info;
 }
@@ -407,8 +422,13 @@ void Node::annotate_peers(std::vector<PeerSnapshot>& rows) const {
     if (auto d = tree_.peer_announced_depth(a)) {
       r.has_tree_position = true;
       r.tree_depth = *d;
-      r.effective_depth = static_cast<double>(*d) + 1.0;  // link cost 1.0 until MMP
+      if (!any_measured || peer_has_srtt(**pos))
+        r.effective_depth = static_cast<double>(*d) + peer_link_cost(**pos);
     }
+  // effective_depth under the same cold-start gate as parent selection: null
+  // for an unmeasured peer while another peer is measured.
+  const bool any_measured =
+      std::any_of(peer_list_.begin(), peer_list_.end(), [](const Peer* p) { return peer_has_srtt(*p); });
     r.is_parent = tree_.is_parent(a);
     r.is_child = tree_.is_child(a);
     r.filter_sequence = bloom_.filter_sequence(a);

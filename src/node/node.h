@@ -127,6 +127,7 @@ class Node : public LinkUpper, public PeerView {
   size_t peer_count() const override { return peer_list_.size(); }
   PeerInfo peer(size_t i) const override;
   bool peer_may_reach(size_t i, const RouteDest& dest) const override;
+  void on_first_rtt(Peer& p, uint64_t now_ms) override;
   size_t find_peer(const NodeAddr& addr) const override;
   uint16_t link_mtu(size_t i) const override;
 

@@ -209,8 +209,11 @@ TEST_F(SimScenario, ConvergesOverLossyLinks) {
   // Lookups cross several lossy hops each way without retries: over seeds
   // 1-12 the found ratio spans 0.54-0.94 (mean 0.79) with link MMP reports
   // on the links and 0.69-0.94 (mean 0.81) with them off, so 0.9 held for
-  // this seed by luck; 0.75 still says "most".
-  EXPECT_GT(p.reach->found_ratio(), 0.75);
+  // this seed by luck. With link cost in parent selection (the trees
+  // differ) it spans 0.635-0.925 (mean 0.78) and this seed gives 0.685
+  // (fips-sim --topology geometric --nodes 40 --loss 0.05 --pairs 200
+  // --stable-s 0 --quiet-s 0 --seed 1..12); 0.6 still says "most".
+  EXPECT_GT(p.reach->found_ratio(), 0.6);
   EXPECT_GT(p.reach->delivered_ratio(), 0.5);
   EXPECT_LT(p.reach->delivered, p.reach->pairs);  // some datagrams are lost
 }

@@ -10,8 +10,8 @@
 //
 // How the Node drives it (all calls on the node thread; now_ms = monotonic
 // ms, unix_s = wall-clock Unix seconds, peer_costs = {peer: link_cost} for the
-// active peers that HAVE an MMP SRTT sample -- empty until MMP exists, which
-// makes every candidate cost 1.0):
+// active peers that HAVE a link MMP SRTT sample (mmp::Metrics::link_cost);
+// empty while no peer is measured, which makes every candidate cost 1.0):
 //   peer promoted     -> on_peer_up(addr, now_ms)
 //   peer removed      -> on_peer_down(addr, peer_costs_without_it, now_ms, unix_s)
 //   TreeAnnounce 0x10 -> on_announce(peer_identity, msg, peer_costs, now_ms, unix_s)
