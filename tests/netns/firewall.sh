@@ -3,7 +3,8 @@
 # in two namespaces A - B linked by fips daemons with fips0. A TCP service on
 # A's [::] is reachable from B over the mesh; after the unit's ExecStart
 # (packaging/fips-firewall.service) in A's namespace it is not (ping6 still
-# is) and show_listening_sockets says "drop"; a drop-in accepting its port
+# is, and A's own connections and Packet Too Big still work) and
+# show_listening_sockets says "drop"; a drop-in accepting its port
 # (applied with ExecReload) opens it again ("accept"); ExecStop removes the
 # table. The unit's command lines are run as written except that /etc/fips/
 # is this test's directory (the .nft file's include line likewise), so the
@@ -46,9 +47,12 @@ aa=$(fips_addr a)
 wait_until 20 ctl b lookup "$(npub a)" || fail "B could not look up A"
 pass "two daemons with fips0 up, A at $aa"
 
-# A's service: answers "hi" to every connection, on [::]:8088.
+ab=$(fips_addr b)
+
+# A service on both nodes: answers "hi" to every connection, on [::]:8088.
 PORT=8088
-nsx a python3 - "$PORT" <<'PY' &
+for h in a b; do
+  nsx "$h" python3 - "$PORT" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -56,13 +60,15 @@ s.bind(("::", int(sys.argv[1]))); s.listen(8)
 while True:
     c, _ = s.accept(); c.sendall(b"hi\n"); c.close()
 PY
-PIDS+=($!)
-# reach: B opens a TCP connection to A's service (3 s to answer).
+  PIDS+=($!)
+done
+# reach [FROM TO_ADDR]: FROM (default B) opens a TCP connection to the
+# service at TO_ADDR (default A's), which has 3 s to answer.
 reach() {
-  nsx b python3 -c '
+  nsx "${1:-b}" python3 -c '
 import socket, sys
 c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
-sys.exit(0 if c.recv(3) == b"hi\n" else 1)' "$aa" "$PORT"
+sys.exit(0 if c.recv(3) == b"hi\n" else 1)' "${2:-$aa}" "$PORT"
 }
 # row FIELD: FIELD of A's show_listening_sockets row for tcp/$PORT ("none"
 # when absent); active: its firewall_active.
@@ -87,6 +93,13 @@ nsx b ping6 -c 2 -i 0.3 -W 2 "$aa" >/dev/null || fail "ping6 B -> A blocked by t
 drops=$(nsx a nft -j list table inet fips | json 'next(e["counter"]["packets"] for x in d["nftables"] if "rule" in x for e in x["rule"]["expr"] if "counter" in e)')
 [ "$drops" -gt 0 ] || fail "the drop counter did not count B's SYNs"
 pass "ExecStart: :$PORT unreachable ($drops packets dropped), ping6 answered, listed as drop"
+# What A starts still works: replies come back (conntrack established), and
+# the Packet Too Big A's own daemon writes into fips0 for a packet above the
+# effective MTU (1203 < 1248 bytes < fips0's 1280) gets through (related).
+reach a "$ab" || fail "A cannot reach B's :$PORT with A's baseline loaded (replies dropped?)"
+out=$(nsx a ping6 -c 2 -i 0.3 -W 2 -M do -s 1200 "$ab" 2>&1 || true)
+echo "$out" | grep -qi "too big" || fail "no Packet Too Big through the baseline: $out"
+pass "with the baseline on A: A -> B TCP works, Packet Too Big reaches A's ping6"
 
 echo "tcp dport $PORT accept" >"$ETC/fips.d/service.nft"
 nsx a sh -c "$reload_cmd" || fail "ExecReload with the drop-in failed: $reload_cmd"
