@@ -4,7 +4,8 @@
 # installed (owners, modes, conffiles, the fips user and group, the units),
 # run the installed daemon as the fips user with only CAP_NET_ADMIN in a
 # network namespace and reach its control socket as a member of the fips
-# group, then dpkg --purge and check that nothing is left: files, /run/fips,
+# group, reinstall over itself (same key and modes), then dpkg --purge and
+# check that nothing is left: files, /run/fips,
 # unit state, user, group. The trap purges whatever a failure left behind.
 # Then make install as root into a scratch PREFIX: the same user, group and
 # /etc/fips ownership as the package's postinst, removed again afterwards.
@@ -125,6 +126,15 @@ ip netns pids "$NS" | xargs -r kill -TERM
 ns_empty() { [ -z "$(ip netns pids "$NS")" ]; }
 wait_until 10 ns_empty || fail "installed daemon did not stop"
 ip netns del "$NS"
+
+# Reinstalling (dpkg's upgrade path) keeps the identity and the modes.
+key_before=$(sha256sum </etc/fips/fips.key)
+dpkg -i "$deb" >"$WORK/dpkg.log" 2>&1 || fail "dpkg -i over itself failed: $(cat "$WORK/dpkg.log")"
+[ "$(sha256sum </etc/fips/fips.key)" = "$key_before" ] || fail "reinstalling replaced /etc/fips/fips.key"
+want /etc/fips 750 root:fips
+want /etc/fips/fips.yaml 640 root:fips
+want /etc/fips/fips.key 600 fips:fips
+pass "reinstall: same key, same owners and modes"
 
 dpkg --purge fips >"$WORK/dpkg.log" 2>&1 || fail "dpkg --purge failed: $(cat "$WORK/dpkg.log")"
 for p in /usr/bin/fips /usr/bin/fipsctl /usr/bin/fipstop /etc/fips /run/fips \
