@@ -36,13 +36,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < socks.size(); ++i)
       if (listening::socket_inode("socket:[" + std::to_string(socks[i].inode) + "]") != socks[i].inode)
         std::abort();
-    for (uint16_t port : {0, 22, 8080, 65535})
-      if (fw.classify(p, port) != FilterState::kNoFirewall) std::abort();
+    for (int port : {0, 22, 8080, 65535})
+      if (fw.classify(p, static_cast<uint16_t>(port)) != FilterState::kNoFirewall) std::abort();
   } else {
     fw = FilterClassifier::from_nft_json(text);
     for (Proto p : {Proto::kTcp, Proto::kUdp})
-      for (uint16_t port : {0, 1, 22, 80, 443, 5000, 8000, 65535})
-        if ((fw.classify(p, port) == FilterState::kNoFirewall) == fw.active()) std::abort();
+      for (int port : {0, 1, 22, 80, 443, 5000, 8000, 65535})
+        if ((fw.classify(p, static_cast<uint16_t>(port)) == FilterState::kNoFirewall) == fw.active())
+          std::abort();
     (void)listening::socket_inode(text);
   }
   const std::string out =
