@@ -1,9 +1,12 @@
-// Link MMP core (proto/mmp/link_mmp.h) driven by arbitrary event streams:
-// frames sent and received with any counters, timestamps, sizes and flags,
-// clock steps (never backwards), reports built, arbitrary bytes decoded as
-// a peer's ReceiverReport/SenderReport, rekeys. Any input: no crash, no UB,
-// and the metrics stay in range (ratios in [0, 1], ETX in [1, 100], finite
-// goodput, SRTT >= 0, intervals within [200 ms, 5 s]).
+// MMP core (proto/mmp/link_mmp.h), link or session bounds, driven by
+// arbitrary event streams: frames sent and received with any counters,
+// timestamps, sizes and flags, clock steps (never backwards), reports built,
+// arbitrary bytes decoded as a peer's link or session ReceiverReport /
+// SenderReport, rekeys, failed and successful report sends (session
+// backoff). Any input: no crash, no UB, and the metrics stay in range
+// (ratios in [0, 1], ETX in [1, 100], finite goodput, SRTT >= 0, intervals
+// within the layer's bounds: link [200 ms, 5 s], session [500 ms, 10 s]).
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -28,7 +31,7 @@ struct In {
   }
 };
 
-void check(const mmp::LinkMmp& m) {
+void check(const mmp::MmpState& m, const mmp::IntervalBounds& b) {
   const mmp::Metrics& x = m.metrics;
   auto ratio = [](double r) { return r >= 0.0 && r <= 1.0; };
   if (!ratio(x.delivery_forward) || !ratio(x.delivery_reverse)) std::abort();
@@ -38,7 +41,7 @@ void check(const mmp::LinkMmp& m) {
   if (auto e = x.smoothed_etx(); e && !(*e >= 1.0 && *e <= 100.0)) std::abort();
   if (auto l = x.smoothed_loss(); l && !(*l >= 0.0 && *l <= 1.0)) std::abort();
   for (uint64_t iv : {m.sender.interval_ms(), m.receiver.interval_ms()})
-    if (iv < mmp::kColdStartIntervalMs || iv > mmp::kMaxReportIntervalMs) std::abort();
+    if (iv < std::min(b.cold_start_ms, b.min_ms) || iv > b.max_ms) std::abort();
   (void)mmp::trend_label(x.rtt_trend);
 }
 
@@ -47,11 +50,14 @@ void check(const mmp::LinkMmp& m) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   In in{data, size};
   const uint8_t setup = in.take<uint8_t>();
-  mmp::LinkMmp m(static_cast<mmp::Mode>(setup % 3), (setup & 4) != 0, static_cast<size_t>(1 + (setup >> 3)), 30'000);
+  const mmp::IntervalBounds& bounds =
+      in.take<uint8_t>() & 1 ? mmp::kSessionIntervals : mmp::kLinkIntervals;
+  mmp::MmpState m(static_cast<mmp::Mode>(setup % 3), (setup & 4) != 0,
+                  static_cast<size_t>(1 + (setup >> 3)), 30'000, bounds);
   uint64_t now = 0;
   while (in.n > 0) {
     const uint8_t op = in.take<uint8_t>();
-    switch (op % 8) {
+    switch (op % 10) {
       case 0:
         m.on_sent(in.take<uint64_t>(), in.take<uint32_t>(), in.take<uint16_t>());
         break;
@@ -97,8 +103,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         in.n -= k;
         break;
       }
+      case 8:
+        (void)m.sender.on_send_result(in.take<uint8_t>() & 1);
+        break;
+      case 9: {  // a session report body (no msg_type byte)
+        const size_t k = in.n < mmp::kSessionReceiverReportSize ? in.n : mmp::kSessionReceiverReportSize;
+        auto r = mmp::decode_session_receiver_report(ByteSpan(in.p, k));
+        in.p += k;
+        in.n -= k;
+        if (r.ok()) (void)m.on_receiver_report(*r, in.take<uint32_t>(), now);
+        break;
+      }
     }
-    check(m);
+    check(m, bounds);
   }
   return 0;
 }

@@ -22,6 +22,8 @@ int cmd_connect(const std::string& socket_path, const Args& args);
 int cmd_disconnect(const std::string& socket_path, const Args& args);
 int cmd_lookup(const std::string& socket_path, const Args& args);
 int cmd_ping(const std::string& socket_path, const Args& args);
+// probe.cc: `probe <TARGET> [--json] [--timeout SECS]`.
+int cmd_probe(const std::string& socket_path, const Args& args);
 int cmd_stats(const std::string& socket_path, const Args& args);
 // stats.cc: `stats history`.
 int cmd_stats_history(const std::string& socket_path, const Args& args);

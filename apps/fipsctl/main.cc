@@ -33,6 +33,7 @@ constexpr const char* kHelp =
     "  identity    Show npub, node_addr and IPv6 address for a key\n"
     "  connect     Connect to a peer\n"
     "  disconnect  Disconnect a peer\n"
+    "  probe       Diagnose reachability of a mesh endpoint\n"
     "  help        Print this message or the help of the given subcommand(s)\n"
     "\n"
     "Options:\n"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   if (cmd == "disconnect") return cmd_disconnect(socket_path, rest);
   if (cmd == "lookup") return cmd_lookup(socket_path, rest);
   if (cmd == "ping") return cmd_ping(socket_path, rest);
+  if (cmd == "probe") return cmd_probe(socket_path, rest);
   if (cmd == "stats") return cmd_stats(socket_path, rest);
   return usage_error("unrecognized subcommand '" + cmd + "'", "fipsctl [OPTIONS] <COMMAND>");
 }

@@ -36,19 +36,8 @@ void node_keys(Collector& c, const NodeConfig& n) {
   c.changed(n.retry.max_retries, d.retry.max_retries, "node.retry.max_retries",
             "configured peers are redialled with backoff until they connect (the reference "
             "gives up after max_retries failed first attempts)");
-  // node.mmp.* (mode, log_interval_secs, owd_window_size) drive link MMP.
-  c.changed(n.session_mmp.mode, d.session_mmp.mode, "node.session_mmp.mode",
-            "session MMP is not implemented (show_sessions only echoes the mode)");
-  c.changed(n.session_mmp.log_interval_secs, d.session_mmp.log_interval_secs,
-            "node.session_mmp.log_interval_secs", "session MMP is not implemented");
-  c.changed(n.session_mmp.owd_window_size, d.session_mmp.owd_window_size,
-            "node.session_mmp.owd_window_size", "session MMP is not implemented");
-  c.changed(n.ecn.enabled, d.ecn.enabled, "node.ecn.enabled",
-            "ECN cannot be turned off: received CE marks are always relayed and delivered");
-  c.changed(n.ecn.loss_threshold, d.ecn.loss_threshold, "node.ecn.loss_threshold",
-            "this node never sets CE from its own congestion (link MMP loss/ETX are measured, not acted on)");
-  c.changed(n.ecn.etx_threshold, d.ecn.etx_threshold, "node.ecn.etx_threshold",
-            "this node never sets CE from its own congestion (link MMP loss/ETX are measured, not acted on)");
+  // node.mmp.* drive link MMP, node.session_mmp.* session MMP, node.ecn.*
+  // our own CE marking (node/congestion.h).
   c.changed(n.buffers.packet_channel, d.buffers.packet_channel, "node.buffers.packet_channel",
             "single-threaded event loop: there are no channels to size");
   c.changed(n.buffers.tun_channel, d.buffers.tun_channel, "node.buffers.tun_channel",

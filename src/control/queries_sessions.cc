@@ -1,5 +1,7 @@
 #include "control/queries_sessions.h"
 
+#include "node/mmp_snapshot.h"
+
 namespace fips {
 
 using nlohmann::json;
@@ -77,9 +79,13 @@ std::vector<SessionRow> session_rows(const std::vector<fsp::SessionSnapshot>& sn
     if (s.state == fsp::SessionState::kEstablished) {
       r.established = SessionRow::Established{s.session_start_ms, s.current_k_bit,
                                               s.coords_warmup_remaining, s.is_draining};
-      MmpSnapshot m;
-      m.mode = mmp_mode_name(mode);
-      r.mmp = m;
+      if (s.mmp) {
+        r.mmp = mmp_snapshot_of(*s.mmp, s.mmp_mode, s.mmp_spin_initiator);
+      } else {
+        MmpSnapshot m;
+        m.mode = mmp_mode_name(mode);
+        r.mmp = m;
+      }
       r.path_mtu = s.path_mtu;
     } else {
       r.resend_count = s.resend_count;

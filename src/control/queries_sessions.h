@@ -48,9 +48,10 @@ nlohmann::json show_sessions_data(const std::vector<SessionRow>& sessions);
 
 const char* mmp_mode_name(MmpMode m);  // full | lightweight | minimal
 
-// Rows from the core's snapshot. Session MMP metrics are not measured (no
-// reports are exchanged), so the mmp block carries the reference's initial
-// values (ratios 1.0, etx 1.0, goodput 0.0, no SRTT) and the real path MTU.
+// Rows from the core's snapshot. Established rows carry the session MMP
+// metrics (the reference's initial values until the peer's first
+// ReceiverReport: ratios 1.0, etx 1.0, goodput 0.0, no SRTT) and the path MTU;
+// `mode` names the mode of a row without MMP state.
 std::vector<SessionRow> session_rows(const std::vector<fsp::SessionSnapshot>& snap,
                                      const std::function<std::string(const NodeAddr&)>& display_name,
                                      MmpMode mode);

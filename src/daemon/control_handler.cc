@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "control/commands.h"
+#include "control/probe_report.h"
 #include "control/queries.h"
 #include "control/queries_acl.h"
 #include "control/queries_routing.h"
@@ -78,6 +79,7 @@ std::optional<ControlReply> DaemonControl::handle(const ControlRequest& req, uin
   if (c == "ping") return ping(req.params_ptr(), ticket);
   if (c == "show_sessions") return show_sessions(now);
   if (c == "show_mmp") return show_mmp(now);
+  if (c == "probe_start" || c == "probe_poll" || c == "probe_cancel") return probe(c, req.params_ptr(), now);
   if (c.rfind("show_stats_", 0) == 0) return stats_query(c, req.params_ptr(), now);
   if (c == "show_acl") return ControlReply(show_acl_data(d_.peer_acl_status()));
   if (c == "show_listening_sockets") {
@@ -202,6 +204,8 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
     x.pending_tun_packets = d_.sessions().tun_pending().packets();
     if (d_.adapter()) x.congestion.ce_received = d_.adapter()->counters().ce_received;
     x.congestion.ce_forwarded = node.counters().ce_forwarded;
+    x.congestion.congestion_detected = node.counters().congestion_detected;
+    x.congestion.kernel_drop_events = node.counters().kernel_drop_events;
     return show_routing_data(node.lookups().snapshot(now, unix_now), node.lookups().counters(),
                              node.forwarding(), x);
   }
@@ -210,6 +214,8 @@ ControlReply DaemonControl::routing_query(const std::string& c, uint64_t now) {
   x.errors.lookup_resp_mtu_below_floor = node.lookups().extra_counters().lookup_resp_mtu_below_floor;
   if (d_.adapter()) x.congestion.ce_received = d_.adapter()->counters().ce_received;
   x.congestion.ce_forwarded = node.counters().ce_forwarded;
+  x.congestion.congestion_detected = node.counters().congestion_detected;
+  x.congestion.kernel_drop_events = node.counters().kernel_drop_events;
   nlohmann::json j = show_metrics_data(node.forwarding(), node.lookups().counters(), node.tree().counters(),
                                        node.bloom().counters(), node.link().counters(), x);
   j.update(dataplane_metrics_json(d_.sessions(), d_.adapter(), d_.tun(), d_.dns()));
@@ -359,13 +365,50 @@ ControlReply DaemonControl::show_mmp(uint64_t now) {
   auto peers = node.link().peer_snapshots(now);
   for (PeerSnapshot& p : peers)
     if (auto id = PeerIdentity::from_npub(p.npub)) p.display_name = name_of(id->node_addr());
-  // Sessions: established ones carry an mmp block (session MMP is not
-  // measured yet, so it holds the reference's initial values).
+  // Sessions: established ones carry their session MMP block.
   std::vector<MmpSessionRow> sessions;
   const auto& sm = d_.sessions().sessions();
   for (const SessionRow& r : session_rows(sm.snapshot(now, unix_ms()), name_of, sm.params().mmp_mode))
     if (r.mmp) sessions.push_back(MmpSessionRow{r.remote_addr, r.display_name, *r.mmp, r.path_mtu});
   return ControlReply(show_mmp_data(peers, sessions));
+}
+
+ControlReply DaemonControl::probe(const std::string& c, const nlohmann::json* params, uint64_t now) {
+  ProbeRegistry& reg = d_.probes();
+  if (c == "probe_start") {
+    auto npub = parse_probe_start_params(params);
+    if (!npub) return Err{npub.error()};
+    auto r = reg.start(*npub, now);
+    d_.on_burst_end();  // a lookup or handshake may be queued
+    if (!r) return Err{r.error()};
+    const DisplayNames names = display_names(d_.node(), d_.host_names());
+    auto it = names.find(r->target);
+    return ControlReply(nlohmann::json{{"probe_id", r->probe_id},
+                                       {"npub", *npub},
+                                       {"node_addr", r->target.hex()},
+                                       {"display_name", it != names.end() ? it->second : r->target.short_hex()},
+                                       {"budget_ms", r->budget_ms}});
+  }
+  auto id = parse_probe_id_param(params);
+  if (!id) return Err{id.error()};
+  if (c == "probe_cancel") {
+    auto r = reg.cancel(*id, now);
+    d_.on_burst_end();
+    if (!r) return Err{r.error()};
+    return ControlReply(nlohmann::json{{"probe_id", *id}, {"cancelled", true}});
+  }
+  auto r = reg.poll(*id, now);
+  if (!r) return Err{r.error()};
+  const DisplayNames names = display_names(d_.node(), d_.host_names());
+  auto name_of = [&](const NodeAddr& a) {
+    auto it = names.find(a);
+    return it != names.end() ? it->second : a.short_hex();
+  };
+  const ProbeTargetInfo target{r->npub, r->target.hex(), name_of(r->target),
+                               FipsAddress::from_node_addr(r->target).str()};
+  return ControlReply(nlohmann::json{
+      {"state", r->done ? "done" : "running"},
+      {"report", probe_report_json(*r, target, [](const NodeAddr& a) { return a.hex(); }, name_of)}});
 }
 
 void DaemonControl::expire(uint64_t now) {
@@ -446,6 +489,7 @@ std::vector<TransportSnapshot> Daemon::transport_snapshots() const {
     s.mtu = t->mtu();
     if (std::string la = t->local_addr(); !la.empty()) s.local_addr = la;
     s.stats = t->stats();
+    s.kernel_drops = t->stats().kernel_drops;
     if (auto* tcp = dynamic_cast<const TcpTransport*>(t.get())) {
       s.pool_inbound = tcp->pool_inbound();
       s.pool_outbound = tcp->pool_outbound();

@@ -47,6 +47,7 @@ class DaemonControl : public ControlHandler {
   void on_echo_reply(const NodeAddr& src, ByteSpan payload);
   ControlReply show_sessions(uint64_t now_ms);
   ControlReply show_mmp(uint64_t now_ms);
+  ControlReply probe(const std::string& command, const nlohmann::json* params, uint64_t now_ms);
   ControlReply stats_query(const std::string& command, const nlohmann::json* params, uint64_t now_ms);
   std::vector<PendingPing> pings_;
   uint64_t next_token_ = 1;

@@ -77,6 +77,8 @@ Daemon::Daemon(Config cfg, Identity id, bool persistent)
   pl.max_destinations = static_cast<size_t>(cfg_.node.session.pending_max_destinations);
   sessions_ = std::make_unique<SessionLayer>(*node_, *this, epoch_, fsp::SessionParams::from_config(cfg_.node),
                                              pl, random_u64());
+  // The stages run on the 1 s session tick (node.tick_interval_secs is not acted on).
+  probes_ = std::make_unique<ProbeRegistry>(*node_, *sessions_, 1000, cfg_.node.lookup.attempt_timeouts_secs);
 }
 
 Daemon::~Daemon() = default;
@@ -274,6 +276,10 @@ void Daemon::on_timer() {
   node_->tick(now);
   if (now >= next_session_tick_) {
     sessions_->tick(now);
+    // ECN: kernel receive drops on any transport count as congestion.
+    for (auto& t : transports_)
+      if (t) node_->sample_kernel_drops(t->id(), t->stats().kernel_drops);
+    probes_->tick(now);
     sample_history(now);
     next_session_tick_ = now + 1000;
   }

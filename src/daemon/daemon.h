@@ -20,6 +20,7 @@
 #include "ipv6/tun.h"
 #include "node/node.h"
 #include "node/peer_acl.h"
+#include "node/probes.h"
 #include "node/session_layer.h"
 #include "node/stats_history.h"
 #include "transport/transport.h"
@@ -66,6 +67,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   // For the control socket.
   Node& node() { return *node_; }
   SessionLayer& sessions() { return *sessions_; }
+  ProbeRegistry& probes() { return *probes_; }
   const ipv6::Ipv6Adapter* adapter() const { return adapter_.get(); }
   const ipv6::TunDevice* tun() const { return tun_.get(); }
   const dns::DnsServer* dns() const { return dns_.get(); }
@@ -117,6 +119,7 @@ class Daemon : public TransportSink, public LinkIo, public ipv6::TunSink {
   std::vector<std::unique_ptr<Transport>> transports_;  // index = tid - 1
   std::unique_ptr<Node> node_;
   std::unique_ptr<SessionLayer> sessions_;
+  std::unique_ptr<ProbeRegistry> probes_;  // probe_start / probe_poll / probe_cancel
   std::unique_ptr<ipv6::TunDevice> tun_;
   std::unique_ptr<ipv6::Ipv6Adapter> adapter_;
   std::unique_ptr<dns::DnsServer> dns_;

@@ -80,7 +80,12 @@ nlohmann::json dataplane_metrics_json(const SessionLayer& sl, const ipv6::Ipv6Ad
               {"handshake_resends", s.handshake_resends}, {"handshake_timeouts", s.handshake_timeouts},
               {"idle_timeouts", s.idle_timeouts}, {"rekey_cutovers", s.rekey_cutovers},
               {"coords_warmups_sent", s.coords_warmups_sent}, {"seal_copied", s.seal_copied},
-              {"seal_failed", s.seal_failed},     {"reports_ignored", s.reports_ignored}};
+              {"seal_failed", s.seal_failed},
+              {"mmp_reports_sent", s.mmp_reports_sent},
+              {"mmp_sender_reports_received", s.mmp_sender_reports_received},
+              {"mmp_receiver_reports_received", s.mmp_receiver_reports_received},
+              {"mmp_report_send_failed", s.mmp_report_send_failed},
+              {"path_mtu_notifications_sent", s.path_mtu_notifications_sent}};
   return j;
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "node/link_layer.h"
+#include "node/mmp_snapshot.h"
 
 namespace fips {
 
@@ -38,28 +39,8 @@ std::vector<PeerSnapshot> LinkLayer::peer_snapshots(uint64_t) const {
     s.stats.packets_recv = p.stats.packets_recv;
     s.stats.packets_sent = p.stats.packets_sent;
     if (p.mmp) {
-      const mmp::LinkMmp& m = *p.mmp;
-      const mmp::Metrics& x = m.metrics;
-      MmpSnapshot ms;
-      ms.mode = mmp::mode_name(m.mode());
-      ms.delivery_ratio_forward = x.delivery_forward;
-      ms.delivery_ratio_reverse = x.delivery_reverse;
-      ms.etx = x.etx;
-      ms.goodput_bps = x.goodput_bps;
-      ms.smoothed_etx = x.smoothed_etx();
-      ms.smoothed_loss = x.smoothed_loss();
-      ms.srtt_ms = x.srtt_ms();
-      ms.spin_bit_role = m.spin.initiator() ? "initiator" : "responder";
-      auto trend = [](const mmp::DualEwma& e) -> std::optional<std::string> {
-        if (!e.initialized()) return std::nullopt;
-        return std::string(mmp::trend_label(e));
-      };
-      ms.rtt_trend = trend(x.rtt_trend);
-      ms.loss_trend = trend(x.loss_trend);
-      ms.goodput_trend = trend(x.goodput_trend);
-      ms.jitter_trend = trend(x.jitter_trend);
-      ms.ecn_ce_count = x.last_ecn_ce();
-      s.mmp = std::move(ms);
+      s.mmp = mmp_snapshot_of(p.mmp->metrics, p.mmp->mode(), p.mmp->spin.initiator());
+      s.mmp->etx_trend.reset();  // show_mmp shows etx_trend on session rows only
     }
     out.push_back(std::move(s));
   }

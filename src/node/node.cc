@@ -16,9 +16,7 @@ LinkConfig link_config_from(const Config& cfg) {
   const NodeConfig& n = cfg.node;
   LinkConfig l;
   l.heartbeat_interval_ms = n.heartbeat_interval_secs * 1000;
-  l.mmp_mode = n.mmp.mode == MmpMode::kLightweight ? mmp::Mode::kLightweight
-               : n.mmp.mode == MmpMode::kMinimal   ? mmp::Mode::kMinimal
-                                                   : mmp::Mode::kFull;
+  l.mmp_mode = mmp::mode_of(n.mmp.mode);
   l.mmp_owd_window = static_cast<size_t>(std::min<uint64_t>(n.mmp.owd_window_size, mmp::kMaxOwdWindow));
   l.mmp_log_interval_ms = n.mmp.log_interval_secs * 1000;
   l.link_dead_timeout_ms = n.link_dead_timeout_secs * 1000;
@@ -79,6 +77,7 @@ NodeOptions node_options_from(const Config& cfg) {
   o.identity_cache_size = n.cache.identity_size;
   o.session_ttl = n.session.default_ttl;
   o.leaf_only = n.leaf_only;
+  o.ecn = EcnParams::from_config(n.ecn);
   return o;
 }
 
@@ -338,13 +337,16 @@ void Node::on_datagram(Peer& from, PacketBuf&& frame, bool ce, uint64_t now) {
       dest, d.hop.peer, id_.node_addr(), self_coords(), dest_coords ? &*dest_coords : nullptr,
       hop_coords ? coords_view_of(*hop_coords) : CoordsView());
   (void)routing::prepare_forward_in_place(frame.span(), d.link_mtu);
-  // CE relay: a datagram that arrived marked leaves marked. Our own
-  // congestion detection (link MMP loss/ETX) is not built, so CE is only
-  // ever relayed, never set here.
-  if (link_.send_message(*next, std::move(frame), now, ce ? fmp::kFlagCE : 0)) {
+  // CE: relayed when it arrived set, and set by us when the outgoing link or
+  // a local transport is congested (node/congestion.h).
+  const bool congested = link_congested(opts_.ecn, next->mmp ? &next->mmp->metrics : nullptr,
+                                        kernel_drops_.dropping());
+  if (congested) ++counters_.congestion_detected;
+  const bool out_ce = ce || congested;
+  if (link_.send_message(*next, std::move(frame), now, out_ce ? fmp::kFlagCE : 0)) {
     fwd_.on_outcome(routing::DatagramOutcome::kForwarded, len);
     fwd_.on_route(cls);
-    if (ce) ++counters_.ce_forwarded;
+    if (out_ce) ++counters_.ce_forwarded;
   } else {
     fwd_.on_outcome(routing::DatagramOutcome::kSendError, len);
   }
@@ -412,6 +414,14 @@ Node::Route Node::route(const NodeAddr& dest, uint64_t now) {
 }
 
 // ---- control helpers ----
+
+void Node::sample_kernel_drops(TransportId tid, uint64_t cumulative_drops) {
+  if (kernel_drops_.sample(tid, cumulative_drops)) {
+    ++counters_.kernel_drop_events;
+    LOG_WARN("kernel receive drops first observed on transport %u: CE is set on forwarded "
+             "datagrams while they continue", static_cast<unsigned>(tid));
+  }
+}
 
 void Node::annotate_peers(std::vector<PeerSnapshot>& rows) const {
   for (PeerSnapshot& r : rows) {

@@ -14,6 +14,7 @@
 #include "cache/coord_cache.h"
 #include "cache/identity_cache.h"
 #include "config/config.h"
+#include "node/congestion.h"
 #include "node/link_layer.h"
 #include "node/snapshot.h"
 #include "proto/bloom/state.h"
@@ -34,6 +35,7 @@ struct NodeOptions {
   size_t identity_cache_size = 10'000;
   uint8_t session_ttl = 64;
   bool leaf_only = false;  // does not forward datagrams or transit lookups
+  EcnParams ecn;           // node.ecn.*: CE on our own congestion (node/congestion.h)
 };
 NodeOptions node_options_from(const Config& cfg);
 // LinkConfig from the reference's configuration keys and derivation rules.
@@ -45,6 +47,8 @@ struct NodeCounters {
   uint64_t signal_unroutable = 0;    // an error signal we could not route back
   uint64_t undeliverable = 0;        // datagram for us with no session layer attached
   uint64_t ce_forwarded = 0;         // congestion.ce_forwarded: forwarded with CE set
+  uint64_t congestion_detected = 0;  // congestion.congestion_detected: CE set by us (node/congestion.h)
+  uint64_t kernel_drop_events = 0;   // congestion.kernel_drop_events: a transport started dropping
 };
 
 class Node : public LinkUpper, public PeerView {
@@ -112,6 +116,9 @@ class Node : public LinkUpper, public PeerView {
   const routing::ForwardingCounters& forwarding() const { return fwd_; }
   const NodeCounters& counters() const { return counters_; }
   const NodeOptions& options() const { return opts_; }
+  // The daemon's 1 s sample of a transport's cumulative kernel receive drops
+  // (UDP SO_RXQ_OVFL): feeds the ECN congestion test.
+  void sample_kernel_drops(TransportId tid, uint64_t cumulative_drops);
   // Fills the tree/bloom fields of show_peers rows.
   void annotate_peers(std::vector<PeerSnapshot>& rows) const;
   [[nodiscard]] std::optional<uint64_t> estimated_mesh_size() const { return mesh_size_; }
@@ -156,6 +163,7 @@ class Node : public LinkUpper, public PeerView {
   routing::ForwardingCounters fwd_;
   routing::ErrorSignalLimiter err_limiter_;
   NodeCounters counters_;
+  KernelDropMonitor kernel_drops_;
   std::vector<Peer*> peer_list_;  // ascending NodeAddr; rebuilt on peer up/down
   std::optional<uint64_t> mesh_size_;
   DeliverFn deliver_;

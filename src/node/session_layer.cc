@@ -157,6 +157,32 @@ void SessionLayer::start_session(const PeerIdentity& dest, uint64_t now) {
   }
 }
 
+std::optional<std::string> SessionLayer::open_session(const PeerIdentity& dest, uint64_t now) {
+  const fsp::InitiateResult r = sm_->initiate(dest, now, acts_);
+  run_actions(now);
+  switch (r) {
+    case fsp::InitiateResult::kStarted:
+    case fsp::InitiateResult::kExists: return std::nullopt;
+    case fsp::InitiateResult::kNoRoute: return std::string("no route to destination");
+    case fsp::InitiateResult::kTableFull: return std::string("session table full");
+    case fsp::InitiateResult::kSelf: return std::string("cannot open a session to this node");
+    case fsp::InitiateResult::kFailed: break;
+  }
+  return std::string("session handshake could not be built");
+}
+
+bool SessionLayer::send_warmup(const NodeAddr& dest, uint64_t now) {
+  const bool ok = sm_->send_warmup(dest, now, acts_);
+  run_actions(now);
+  return ok;
+}
+
+bool SessionLayer::tear_down(const NodeAddr& dest, uint64_t now) {
+  const bool ok = sm_->tear_down(dest, acts_);
+  run_actions(now);
+  return ok;
+}
+
 void SessionLayer::note_retry(const NodeAddr& dest) {
   if (retry_.size() >= kMaxRetry) return;  // the next packet tries again
   for (const NodeAddr& a : retry_)
@@ -313,7 +339,7 @@ void SessionLayer::on_datagram(const routing::SessionDatagram& dg, const NodeAdd
   const NodeAddr src = dg.src_addr;  // dg views into frame
   const uint16_t path_mtu = dg.path_mtu;
   frame.pull_front(routing::kSessionDatagramHeaderSize);
-  const fsp::RxResult r = sm_->receive(src, link_peer, path_mtu, frame, now, acts_);
+  const fsp::RxResult r = sm_->receive(src, link_peer, path_mtu, frame, now, acts_, ce);
   run_actions(now);
   if (r.outcome == fsp::RxOutcome::kDelivered) deliver(src, r.src_port, r.dst_port, std::move(frame), ce, now);
   if (r.flush_pending) flush(src, now);
@@ -356,6 +382,16 @@ void SessionLayer::echo(const NodeAddr& src, uint16_t sp, PacketBuf&& p, uint64_
 // ---- timers and lookups ----
 
 void SessionLayer::tick(uint64_t now) {
+  // Operator log before this tick's reports (reference session.rs ordering).
+  sm_->for_each_mmp_log_due(now, [&](const NodeAddr& a, const mmp::SessionMmp& m) {
+    LOG_DEBUG("session mmp %s: srtt %.1f ms, loss %.1f%%, etx %.2f, jitter %.1f ms, goodput %.0f B/s, "
+              "tx %llu rx %llu",
+              a.short_hex().c_str(), m.metrics.srtt_ms().value_or(0.0),
+              m.metrics.smoothed_loss().value_or(0.0) * 100.0, m.metrics.etx,
+              m.receiver.jitter_us() / 1000.0, m.metrics.goodput_bps,
+              static_cast<unsigned long long>(m.sender.packets()),
+              static_cast<unsigned long long>(m.receiver.packets()));
+  });
   sm_->tick(now, acts_);
   run_actions(now);
   retry_waiting(now);

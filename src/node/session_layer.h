@@ -78,6 +78,13 @@ class SessionLayer : public fsp::SessionEnv, public ipv6::AdapterHost {
   void on_lookup_done(const lookup::LookupEvent& e, uint64_t now_ms);
   void shutdown();
 
+  // ---- probes (node/probes.h) ----
+  // Opens a session to dest now; an error text when it cannot (no route:
+  // no lookup is started, the probe did that itself).
+  std::optional<std::string> open_session(const PeerIdentity& dest, uint64_t now_ms);
+  bool send_warmup(const NodeAddr& dest, uint64_t now_ms);
+  bool tear_down(const NodeAddr& dest, uint64_t now_ms);
+
   fsp::SessionManager& sessions() { return *sm_; }
   const fsp::SessionManager& sessions() const { return *sm_; }
   const SessionLayerCounters& counters() const { return counters_; }

@@ -25,6 +25,7 @@ struct TransportStats {
   uint64_t queue_full = 0;      // send refused: bounded send queue full
   uint64_t pool_exhausted = 0;  // receive dropped: no free buffer
   uint64_t truncated = 0;       // datagram larger than the receive buffer
+  uint64_t kernel_drops = 0;    // UDP: the socket's receive-queue overflow count (SO_RXQ_OVFL)
   uint64_t connections_accepted = 0;  // TCP
   uint64_t connections_rejected = 0;  // TCP: inbound cap
   uint64_t connect_failures = 0;      // TCP: dial failed or timed out

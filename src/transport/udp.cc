@@ -30,8 +30,12 @@ struct UdpTransport::SendState {
   alignas(cmsghdr) std::array<std::array<uint8_t, kCtrl>, kSendBatch> ctrl;
 };
 
+// SO_RXQ_OVFL: the kernel adds the socket's drop count (u32) to a message
+// received after drops (docs/spec/mmp.md §7: kernel drops are congestion).
+constexpr size_t kOvflCtrl = CMSG_SPACE(sizeof(uint32_t));
+
 struct UdpTransport::GroState {
-  static constexpr size_t kCtrl = CMSG_SPACE(sizeof(int));
+  static constexpr size_t kCtrl = CMSG_SPACE(sizeof(int)) + kOvflCtrl;
   std::array<mmsghdr, kGroBatch> msgs;
   std::array<iovec, 2 * kGroBatch> iov;
   std::array<sockaddr_storage, kGroBatch> from;
@@ -92,6 +96,8 @@ Result<void, std::string> UdpTransport::start() {
   // kernel refuses it, every datagram arrives on its own.
   const int one = 1;
   gro_ = gso_ && ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+  // Kernel receive drops feed ECN; without the option the count stays 0.
+  (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
   if (gro_ && !gro_state_) {
     gro_state_ = std::make_unique<GroState>();
     gro_state_->region_size = recv_size_ + kGroSpill;
@@ -262,6 +268,7 @@ void UdpTransport::on_readable() {
   std::array<mmsghdr, kRecvBatch> msgs;
   std::array<iovec, kRecvBatch> iov;
   std::array<sockaddr_storage, kRecvBatch> from;
+  alignas(cmsghdr) std::array<std::array<uint8_t, kOvflCtrl>, kRecvBatch> ctrl;
   size_t total = 0;
   bool delivered = false;
   while (total < kMaxRecvPerEvent && fd_) {
@@ -277,6 +284,8 @@ void UdpTransport::on_readable() {
       msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = ctrl[i].data();
+      msgs[i].msg_hdr.msg_controllen = kOvflCtrl;
     }
     const int r =
         ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
@@ -292,6 +301,7 @@ void UdpTransport::on_readable() {
       const size_t len = msgs[i].msg_len;
       ++stats_.packets_recv;
       stats_.bytes_recv += len;
+      note_rxq_ovfl(msgs[i].msg_hdr);
       const auto* data = static_cast<const uint8_t*>(iov[i].iov_base);
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
         ++stats_.truncated;
@@ -317,6 +327,20 @@ void UdpTransport::on_readable() {
     if (got < want) break;  // drained
   }
   if (delivered) sink_.on_burst_end();
+}
+
+void UdpTransport::note_rxq_ovfl(const msghdr& mh) {
+  if (mh.msg_controllen == 0) return;
+  for (cmsghdr* c = CMSG_FIRSTHDR(const_cast<msghdr*>(&mh)); c;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&mh), c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL ||
+        c->cmsg_len < CMSG_LEN(sizeof(uint32_t)))
+      continue;
+    uint32_t v = 0;
+    std::memcpy(&v, CMSG_DATA(c), sizeof v);
+    stats_.kernel_drops += static_cast<uint32_t>(v - last_rxq_ovfl_);  // u32 wraps
+    last_rxq_ovfl_ = v;
+  }
 }
 
 void UdpTransport::deliver(const TransportAddr& src, PacketBuf buf) {
@@ -374,6 +398,7 @@ void UdpTransport::on_readable_gro() {
           if (v > 0) seg = static_cast<size_t>(v);
         }
       }
+      note_rxq_ovfl(m.msg_hdr);
       PacketBuf& buf = g.bufs[i];
       const size_t count = seg == 0 ? 1 : (len + seg - 1) / seg;
       stats_.packets_recv += count;

@@ -104,6 +104,9 @@ class UdpTransport : public Transport {
   // by value so a buffer the sink does not keep goes back to the pool.
   void deliver(const TransportAddr& src, PacketBuf buf);
   void on_writable();
+  // A received message's control data: SO_RXQ_OVFL (the socket's cumulative
+  // receive-queue drops, u32) into stats_.kernel_drops.
+  void note_rxq_ovfl(const msghdr& mh);
   void set_blocked(bool blocked);
   void drop_head();
   // Fills msgs/iov for the first n queued slots; returns the message count.
@@ -122,6 +125,7 @@ class UdpTransport : public Transport {
   size_t recv_size_ = 0;
   sock::BufferSizes granted_buffers_;
   uint64_t punch_dropped_ = 0;
+  uint32_t last_rxq_ovfl_ = 0;
   bool gso_ = true;
   bool gro_ = false;
   uint64_t gro_messages_ = 0;

@@ -35,11 +35,12 @@ wait_until 10 has_peers a 1 || fail "A and B did not link"
 # ---- no silent no-ops ----
 n=$(grep -c "node.rendezvous.nostr.enabled: .*has no effect in this version" "$WORK/a/log" || true)
 [ "$n" = 1 ] || fail "expected one warning for node.rendezvous.nostr.enabled, got $n"
-grep -q "WARN node.session_mmp.mode: .*has no effect" "$WORK/a/log" || fail "no warning for node.session_mmp.mode"
 inactive=$(ctl a show status | json 'd.get("inactive_config")')
-[ "$inactive" = "['node.session_mmp.mode', 'node.rendezvous.nostr.enabled']" ] || fail "show status inactive_config: $inactive"
-# node.mmp.mode acts (link MMP): no warning, and show mmp runs B's link in it.
+[ "$inactive" = "['node.rendezvous.nostr.enabled']" ] || fail "show status inactive_config: $inactive"
+# node.mmp.mode / node.session_mmp.mode act (link / session MMP): no warning,
+# and show mmp runs B's link in it.
 grep -q "node.mmp.mode" "$WORK/a/log" && fail "node.mmp.mode warned about although link MMP uses it"
+grep -q "node.session_mmp.mode" "$WORK/a/log" && fail "node.session_mmp.mode warned about although session MMP uses it"
 [ "$(ctl a show mmp | json 'd["peers"][0]["mode"]')" = lightweight ] || fail "show mmp mode: $(ctl a show mmp)"
 [ "$(ctl b show status | json '"inactive_config" in d')" = False ] || fail "default node lists inactive_config"
 grep -q "has no effect in this version" "$WORK/b/log" && fail "default node warned about an inactive key"

@@ -50,6 +50,9 @@ SessionParams SessionParams::from_config(const NodeConfig& n) {
   p.rekey_after_secs = n.rekey.after_secs;
   p.rekey_after_messages = n.rekey.after_messages;
   p.mmp_mode = n.session_mmp.mode;
+  p.mmp_owd_window = static_cast<size_t>(
+      std::min<uint64_t>(n.session_mmp.owd_window_size, mmp::kMaxOwdWindow));
+  p.mmp_log_interval_ms = n.session_mmp.log_interval_secs * 1000;
   return p;
 }
 
@@ -129,7 +132,7 @@ bool SessionManager::send_copy(const NodeAddr& dest, ByteSpan bytes, SessionEntr
 // ---- inbound dispatch (S:109-171) ----
 
 RxResult SessionManager::receive(const NodeAddr& src, const NodeAddr& link_peer, uint16_t path_mtu,
-                                 PacketBuf& buf, uint64_t now, SessionActions& out) {
+                                 PacketBuf& buf, uint64_t now, SessionActions& out, bool ce) {
   RxResult r;
   const ByteSpan b = buf.span();
   if (b.size() < kCommonPrefixSize) {
@@ -161,7 +164,7 @@ RxResult SessionManager::receive(const NodeAddr& src, const NodeAddr& link_peer,
         r.outcome = RxOutcome::kConsumed;
         return r;
       }
-      return on_encrypted(src, path_mtu, buf, now, out);
+      return on_encrypted(src, path_mtu, buf, now, out, ce);
     default:
       ++counters_.bad_phase;
       return r;
@@ -185,7 +188,32 @@ bool SessionManager::tear_down(const NodeAddr& dest, SessionActions& out) {
   return true;
 }
 
+bool SessionManager::send_warmup(const NodeAddr& dest, uint64_t now, SessionActions& out) {
+  SessionEntry* e = find(dest);
+  if (!e || !e->established()) return false;
+  if (!send_control(*e, static_cast<uint8_t>(SessionMsgType::kCoordsWarmup), {}, true, now, out))
+    return false;
+  ++counters_.coords_warmups_sent;
+  return true;
+}
+
 void SessionManager::clear() { sessions_.clear(); }
+
+std::optional<SessionManager::Brief> SessionManager::brief(const NodeAddr& dest) const {
+  const SessionEntry* e = find(dest);
+  if (!e) return std::nullopt;
+  Brief b;
+  b.state = e->state;
+  b.is_initiator = e->is_initiator;
+  b.created_ms = e->created_ms;
+  b.last_activity_ms = e->last_activity_ms;
+  b.packets_sent = e->stats.packets_sent;
+  b.packets_recv = e->stats.packets_recv;
+  b.bytes_sent = e->stats.bytes_sent;
+  b.bytes_recv = e->stats.bytes_recv;
+  b.last_observed_mtu = e->mtu.last_observed();
+  return b;
+}
 
 // ---- queries ----
 
@@ -205,6 +233,21 @@ std::optional<PeerIdentity> SessionManager::remote_identity(const NodeAddr& dest
   const SessionEntry* e = find(dest);
   if (!e || !e->established()) return std::nullopt;
   return PeerIdentity::from_compressed(e->remote_key);
+}
+
+const mmp::SessionMmp* SessionManager::mmp_of(const NodeAddr& dest) const {
+  const SessionEntry* e = find(dest);
+  if (!e || !e->established() || !e->mmp) return nullptr;
+  return &*e->mmp;
+}
+
+void SessionManager::for_each_mmp_log_due(
+    uint64_t now, FunctionRef<void(const NodeAddr&, const mmp::SessionMmp&)> f) {
+  for (auto& [addr, ep] : sessions_) {
+    if (!ep->established() || !ep->mmp || !ep->mmp->log_due(now)) continue;
+    f(addr, *ep->mmp);
+    ep->mmp->mark_logged(now);
+  }
 }
 
 size_t SessionManager::data_headroom() const {
@@ -237,6 +280,14 @@ std::vector<SessionSnapshot> SessionManager::snapshot(uint64_t now, uint64_t uni
       s.coords_warmup_remaining = e.warmup_remaining;
       s.is_draining = e.draining();
       s.path_mtu = e.mtu.current_mtu();
+      if (e.mmp) {
+        s.mmp = e.mmp->metrics;
+        s.mmp_mode = e.mmp->mode();
+        s.mmp_spin_initiator = e.mmp->spin.initiator();
+        s.mmp_packets_sent = e.mmp->sender.packets();
+        s.mmp_packets_recv = e.mmp->receiver.packets();
+        s.mmp_jitter_us = e.mmp->receiver.jitter_us();
+      }
     }
     rows.push_back(s);
   }

@@ -39,7 +39,9 @@
 #include "proto/coords.h"
 #include "proto/fsp/setup_limiter.h"
 #include "proto/interval_limiter.h"
+#include "proto/mmp/link_mmp.h"
 #include "util/bytes.h"
+#include "util/function_ref.h"
 #include "util/rng.h"
 
 namespace fips::fsp {
@@ -67,7 +69,11 @@ struct SessionParams {
   bool rekey_enabled = true;
   uint64_t rekey_after_secs = 120;
   uint64_t rekey_after_messages = 65'536;
-  MmpMode mmp_mode = MmpMode::kFull;  // only shown (session MMP reports are not sent)
+  // node.session_mmp.*: which reports go out (full: both, lightweight:
+  // ReceiverReports, minimal: none), the OWD ring, the operator log interval.
+  MmpMode mmp_mode = MmpMode::kFull;
+  size_t mmp_owd_window = 32;
+  uint64_t mmp_log_interval_ms = 30'000;
   // Ours (the reference is unbounded).
   size_t max_sessions = 4'096;
   size_t max_setup_links = 1'024;
@@ -165,8 +171,11 @@ struct SessionCounters {
            handshake_resends = 0, handshake_timeouts = 0, idle_timeouts = 0,
            sessions_established = 0, rekey_initiated = 0, rekey_setup_resent = 0,
            rekey_ack_resent = 0, rekey_setup_duplicate = 0, rekey_msg3_duplicate = 0, rekey_initiator_expired = 0, rekey_msg3_resent = 0,
-           rekey_abandoned = 0, rekey_cutovers = 0, reports_ignored = 0, coords_warmups_sent = 0,
+           rekey_abandoned = 0, rekey_cutovers = 0, coords_warmups_sent = 0,
            path_mtu_notifications_sent = 0, seal_copied = 0, seal_failed = 0;
+  // Session MMP: reports sent, received (by kind), and sends that found no route.
+  uint64_t mmp_reports_sent = 0, mmp_sender_reports_received = 0,
+           mmp_receiver_reports_received = 0, mmp_report_send_failed = 0;
 };
 
 // One show_sessions row (docs/spec/control.md §3.10) before display names/JSON.
@@ -183,6 +192,12 @@ struct SessionSnapshot {
   uint8_t coords_warmup_remaining = 0;
   bool is_draining = false;
   uint16_t path_mtu = 0xFFFF;  // source-side current_mtu
+  // Session MMP (established entries): metrics, mode, spin-bit role.
+  std::optional<mmp::Metrics> mmp;
+  mmp::Mode mmp_mode = mmp::Mode::kFull;
+  bool mmp_spin_initiator = false;
+  uint64_t mmp_packets_sent = 0, mmp_packets_recv = 0;  // every session message
+  uint32_t mmp_jitter_us = 0;
 };
 
 enum class InitiateResult : uint8_t {
@@ -231,8 +246,9 @@ class SessionManager {
   // buf: the FSP message (starts at the FSP prefix). src: the datagram's
   // claimed source; link_peer: the FMP neighbour it arrived from; path_mtu:
   // the datagram's path_mtu as received.
+  // ce: the carrying FMP frame had CE set (counted by session MMP).
   RxResult receive(const NodeAddr& src, const NodeAddr& link_peer, uint16_t path_mtu, PacketBuf& buf,
-                   uint64_t now_ms, SessionActions& out);
+                   uint64_t now_ms, SessionActions& out, bool ce = false);
   // buf holds the service payload; on kOk it holds the FSP message (possibly
   // in a fresh buffer when headroom was short) with outer_headroom free in
   // front. first_hop_mtu: link MTU of the hop the node routes this over (the
@@ -246,6 +262,9 @@ class SessionManager {
   void reset_warmup_if_established(const NodeAddr& dest);
   // Silent local teardown (probe cleanup, shutdown).
   bool tear_down(const NodeAddr& dest, SessionActions& out);
+  // A standalone CoordsWarmup on an Established session (probes: the remote's
+  // session MMP then has data to report). False when no route / not established.
+  bool send_warmup(const NodeAddr& dest, uint64_t now_ms, SessionActions& out);
   void clear();  // forget every session silently (shutdown)
 
   // ---- queries ----
@@ -258,6 +277,22 @@ class SessionManager {
   [[nodiscard]] std::optional<uint16_t> path_mtu(const NodeAddr& dest) const;
   // The authenticated remote key of an Established session (native API).
   [[nodiscard]] std::optional<PeerIdentity> remote_identity(const NodeAddr& dest) const;
+  // What a probe needs to know whether an entry is still the one it opened
+  // (created_ms, initiator) and untouched by traffic (activity, counters).
+  struct Brief {
+    SessionState state = SessionState::kInitiating;
+    bool is_initiator = false;
+    uint64_t created_ms = 0, last_activity_ms = 0;
+    uint64_t packets_sent = 0, packets_recv = 0, bytes_sent = 0, bytes_recv = 0;
+    uint16_t last_observed_mtu = 0xFFFF;  // the path_mtu of the last datagram received
+  };
+  [[nodiscard]] std::optional<Brief> brief(const NodeAddr& dest) const;
+  // Session MMP state of an Established session (probes, tests); nullptr otherwise.
+  [[nodiscard]] const mmp::SessionMmp* mmp_of(const NodeAddr& dest) const;
+  // Calls f(remote, mmp) for every session whose operator log is due and
+  // marks it logged (node.session_mmp.log_interval_secs).
+  void for_each_mmp_log_due(uint64_t now_ms,
+                            FunctionRef<void(const NodeAddr&, const mmp::SessionMmp&)> f);
   // Bytes seal_data needs in front of the payload (without coords).
   [[nodiscard]] size_t data_headroom() const;
   [[nodiscard]] size_t size() const { return sessions_.size(); }
@@ -307,7 +342,7 @@ class SessionManager {
   void establish(SessionEntry& e, uint64_t now_ms);
 
   // session_data.cc
-  RxResult on_encrypted(const NodeAddr& src, uint16_t path_mtu, PacketBuf& buf, uint64_t now_ms, SessionActions& out);
+  RxResult on_encrypted(const NodeAddr& src, uint16_t path_mtu, PacketBuf& buf, uint64_t now_ms, SessionActions& out, bool ce);
   void promote_pending(SessionEntry& e, uint64_t now_ms);
   // Seals a session control message (0x13 / 0x14) into the arena and queues it.
   bool send_control(SessionEntry& e, uint8_t msg_type, ByteSpan body, bool with_coords, uint64_t now_ms, SessionActions& out);
@@ -316,11 +351,12 @@ class SessionManager {
   void on_signal(const NodeAddr& src, ByteSpan msg, uint64_t now_ms, SessionActions& out);
   bool admit_signal(const NodeAddr& src, const NodeAddr& dest, uint64_t& unbound_counter);
 
-  // session_timers.cc
+  // session_timers.cc, session_mmp.cc
   void tick_handshakes(uint64_t now_ms, SessionActions& out);
   void tick_rekey_msg3(uint64_t now_ms, SessionActions& out);
   void tick_idle(uint64_t now_ms, SessionActions& out);
-  void tick_path_mtu(uint64_t now_ms, SessionActions& out);
+  void tick_mmp(uint64_t now_ms, SessionActions& out);
+  void on_report(SessionEntry& e, uint8_t msg_type, ByteSpan body, uint64_t now_ms);
   void tick_rekey(uint64_t now_ms, SessionActions& out);
 
   const Identity& local_;

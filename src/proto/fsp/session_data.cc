@@ -91,6 +91,7 @@ SealStatus SessionManager::seal_data(const NodeAddr& dest, uint16_t src_port, ui
   InnerHeader ih;
   ih.timestamp = static_cast<uint32_t>(now - e->session_start_ms);
   ih.msg_type = static_cast<uint8_t>(SessionMsgType::kData);
+  ih.inner_flags = e->mmp && e->mmp->spin.tx_bit() ? kInnerFlagSP : 0;
   encode_inner_header(ih, std::span<uint8_t, kInnerHeaderSize>(pt, kInnerHeaderSize));
   encode_port_header(src_port, dst_port,
                      std::span<uint8_t, kPortHeaderSize>(pt + kInnerHeaderSize, kPortHeaderSize));
@@ -100,6 +101,7 @@ SealStatus SessionManager::seal_data(const NodeAddr& dest, uint16_t src_port, ui
   }
   ++e->stats.packets_sent;
   e->stats.bytes_sent += payload_len;  // service payload only (S:2265-2271)
+  if (e->mmp) e->mmp->on_sent(*counter, ih.timestamp, plain_len + kTagSize);  // ciphertext (S:2266-2268)
   e->last_activity_ms = now;
   e->mtu.seed_source(first_hop_mtu);
   return SealStatus::kOk;
@@ -134,6 +136,7 @@ bool SessionManager::send_control(SessionEntry& e, uint8_t msg_type, ByteSpan bo
   InnerHeader ih;
   ih.timestamp = static_cast<uint32_t>(now - e.session_start_ms);
   ih.msg_type = msg_type;
+  ih.inner_flags = e.mmp && e.mmp->spin.tx_bit() ? kInnerFlagSP : 0;
   encode_inner_header(ih, std::span<uint8_t, kInnerHeaderSize>(pt, kInnerHeaderSize));
   if (!body.empty()) std::memcpy(pt + kInnerHeaderSize, body.data(), body.size());
   if (!e.current->seal_with(*counter, ByteSpan(m.data(), kHeaderSize), ByteSpan(pt, plain_len), pt)) {
@@ -141,13 +144,16 @@ bool SessionManager::send_control(SessionEntry& e, uint8_t msg_type, ByteSpan bo
     return false;
   }
   push_send(e.remote, off, out);
+  // Every session message counts for MMP, reports and warmups included; none
+  // of them touches the idle timer.
+  if (e.mmp) e.mmp->on_sent(*counter, ih.timestamp, plain_len + kTagSize);
   return true;
 }
 
 // ---- receiving (S:182-507) ----
 
 RxResult SessionManager::on_encrypted(const NodeAddr& src, uint16_t path_mtu, PacketBuf& buf,
-                                      uint64_t now, SessionActions& out) {
+                                      uint64_t now, SessionActions& out, bool ce) {
   RxResult r;
   auto m = decode_encrypted(buf.span());
   if (!m) {
@@ -231,6 +237,11 @@ RxResult SessionManager::on_encrypted(const NodeAddr& src, uint16_t path_mtu, Pa
     r.outcome = RxOutcome::kDropped;
     return r;
   }
+  // Session MMP counts every decrypted message (S:358-373): plaintext size,
+  // the sender's timestamp, CE of the carrying frame, the spin bit.
+  if (e->mmp)
+    e->mmp->on_recv(counter, inner->header.timestamp, plaintext.size(), ce,
+                    (inner->header.inner_flags & kInnerFlagSP) != 0, now);
   e->mtu.observe(path_mtu);  // every message type (S:378-382)
   switch (static_cast<SessionMsgType>(inner->header.msg_type)) {
     case SessionMsgType::kData: {
@@ -252,7 +263,7 @@ RxResult SessionManager::on_encrypted(const NodeAddr& src, uint16_t path_mtu, Pa
     }
     case SessionMsgType::kSenderReport:
     case SessionMsgType::kReceiverReport:
-      ++counters_.reports_ignored;  // session MMP metrics are not computed (yet)
+      on_report(*e, inner->header.msg_type, inner->body, now);
       return r;
     case SessionMsgType::kPathMtuNotification: {
       auto n = decode_path_mtu_notification(inner->body);

@@ -19,6 +19,7 @@
 #include "proto/fsp/path_mtu.h"
 #include "proto/fsp/session.h"
 #include "proto/fsp/wire.h"
+#include "proto/mmp/link_mmp.h"
 
 namespace fips::fsp {
 
@@ -56,6 +57,9 @@ struct SessionEntry {
   std::optional<uint64_t> previous_last_used_ms;
   int64_t rekey_jitter_s = 0;
   PathMtuState mtu;
+  // Session MMP (proto/mmp/link_mmp.h): made at establishment; its counters
+  // restart at every cutover (the new keys count from 0).
+  std::optional<mmp::SessionMmp> mmp;
 
   // Ours: the initiator keeps its msg3 (and the msg2 it answered) until the
   // responder proves it has the keys (its first authenticated frame). A

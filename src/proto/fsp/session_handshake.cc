@@ -43,6 +43,8 @@ void SessionManager::establish(SessionEntry& e, uint64_t now) {
   e.k_bit = false;
   e.rekey_jitter_s = draw_jitter();
   e.mtu = PathMtuState{};
+  e.mmp.emplace(mmp::mode_of(params_.mmp_mode), e.is_initiator, params_.mmp_owd_window, params_.mmp_log_interval_ms,
+                mmp::kSessionIntervals);
   ++counters_.sessions_established;
 }
 

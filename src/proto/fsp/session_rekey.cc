@@ -159,6 +159,7 @@ void SessionManager::promote_pending(SessionEntry& e, uint64_t now) {
   e.rekey_initiator = false;
   e.rekey_completed_ms.reset();
   e.rekey_jitter_s = draw_jitter();
+  if (e.mmp) e.mmp->on_rekey(now);  // the new keys count from 0 (reference session/mod.rs)
   ++counters_.rekey_cutovers;
 }
 

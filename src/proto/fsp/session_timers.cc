@@ -1,7 +1,7 @@
 // FSP session layer: the per-tick maintenance, in the reference's order
 // (docs/spec/fsp-ipv6.md §19): handshake resends and timeouts (§2.6), rekey msg3
-// retransmission (§7.5), idle purge (§8.1), PathMtuNotifications (§9.1,
-// §10), the rekey check (§7.1) with our rekey-setup resends and expiry,
+// retransmission (§7.5), idle purge (§8.1), session MMP reports and
+// PathMtuNotifications (§9.1, §10; session_mmp.cc), the rekey check (§7.1) with our rekey-setup resends and expiry,
 // then the limiter purges.
 #include <algorithm>
 #include <cmath>
@@ -21,7 +21,7 @@ void SessionManager::tick(uint64_t now, SessionActions& out) {
   tick_handshakes(now, out);
   tick_rekey_msg3(now, out);
   tick_idle(now, out);
-  tick_path_mtu(now, out);
+  tick_mmp(now, out);  // session_mmp.cc: reports and PathMtuNotifications
   tick_rekey(now, out);
   setup_limiter_.purge(now);
   coords_response_.purge(now);
@@ -88,23 +88,6 @@ void SessionManager::tick_idle(uint64_t now, SessionActions& out) {
   for (const NodeAddr& a : scratch_addrs_) {
     ++counters_.idle_timeouts;
     remove(a, SessionEvent::Reason::kIdle, out);  // silent: nothing goes to the peer
-  }
-}
-
-void SessionManager::tick_path_mtu(uint64_t now, SessionActions& out) {
-  // Session MMP (§10): of the three reports only PathMtuNotification is
-  // sent; SenderReport/ReceiverReport are optional for interop.
-  for (auto& [addr, ep] : sessions_) {
-    SessionEntry& e = *ep;
-    if (!e.established() || !e.mtu.notification_due(now)) continue;
-    uint8_t body[kPathMtuNotificationSize];
-    Writer w{MutByteSpan(body)};
-    if (!encode_path_mtu_notification(w, {e.mtu.last_observed()}).ok()) continue;
-    if (send_control(e, static_cast<uint8_t>(SessionMsgType::kPathMtuNotification), body, false, now,
-                     out)) {
-      (void)e.mtu.take_notification(now);
-      ++counters_.path_mtu_notifications_sent;
-    }
   }
 }
 

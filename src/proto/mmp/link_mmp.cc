@@ -16,6 +16,15 @@ const char* mode_name(Mode m) {
   return "full";
 }
 
+Mode mode_of(MmpMode m) {
+  switch (m) {
+    case MmpMode::kFull: return Mode::kFull;
+    case MmpMode::kLightweight: return Mode::kLightweight;
+    case MmpMode::kMinimal: return Mode::kMinimal;
+  }
+  return Mode::kFull;
+}
+
 // ---- estimators ----
 
 void JitterEstimator::update(int32_t d) {
@@ -121,13 +130,16 @@ uint32_t sat_add_u32(uint32_t a, size_t b) {
   return s > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(s);
 }
 
-// reference sender.rs / receiver.rs update_report_interval_from_srtt: the
-// floor is the cold-start interval for the first 5 samples, then 1 s.
-uint64_t interval_from_srtt(uint32_t& samples, int64_t srtt_us, uint64_t factor, uint64_t current) {
+// reference sender.rs / receiver.rs update_report_interval_from_srtt (link:
+// the floor is the cold-start interval for the first 5 samples, then 1 s)
+// and update_report_interval_with_bounds (session: [500 ms, 10 s]).
+uint64_t interval_from_srtt(const IntervalBounds& b, uint32_t& samples, int64_t srtt_us,
+                            uint64_t factor, uint64_t current) {
   if (samples < UINT32_MAX) ++samples;
   if (srtt_us <= 0) return current;
-  const uint64_t floor = samples <= kColdStartSamples ? kColdStartIntervalMs : kMinReportIntervalMs;
-  return std::clamp(static_cast<uint64_t>(srtt_us) * factor / 1000, floor, kMaxReportIntervalMs);
+  const uint64_t floor =
+      b.cold_start_floor && samples <= kColdStartSamples ? b.cold_start_ms : b.min_ms;
+  return std::clamp(static_cast<uint64_t>(srtt_us) * factor / 1000, floor, b.max_ms);
 }
 
 bool interval_due(bool has_data, const std::optional<uint64_t>& last, uint64_t interval,
@@ -152,7 +164,15 @@ void SenderState::on_sent(uint64_t counter, uint32_t ts, size_t bytes) {
 }
 
 bool SenderState::due(uint64_t now) const {
-  return interval_due(has_data_, last_report_ms_, interval_ms_, now);
+  const uint64_t shift = std::min(send_failures_, kMaxSendFailureShift);
+  return interval_due(has_data_, last_report_ms_, interval_ms_ << shift, now);
+}
+
+uint32_t SenderState::on_send_result(bool ok) {
+  const uint32_t prev = send_failures_;
+  if (ok) send_failures_ = 0;
+  else if (send_failures_ < UINT32_MAX) ++send_failures_;
+  return prev;
 }
 
 std::optional<SenderReport> SenderState::build(uint64_t now) {
@@ -172,7 +192,7 @@ std::optional<SenderReport> SenderState::build(uint64_t now) {
 }
 
 void SenderState::update_interval(int64_t srtt_us) {
-  interval_ms_ = interval_from_srtt(srtt_samples_, srtt_us, 2, interval_ms_);
+  interval_ms_ = interval_from_srtt(bounds_, srtt_samples_, srtt_us, 2, interval_ms_);
 }
 
 // ---- receiver ----
@@ -286,7 +306,7 @@ std::optional<ReceiverReport> ReceiverState::build(uint64_t now) {
 }
 
 void ReceiverState::update_interval(int64_t srtt_us) {
-  interval_ms_ = interval_from_srtt(srtt_samples_, srtt_us, 1, interval_ms_);
+  interval_ms_ = interval_from_srtt(bounds_, srtt_samples_, srtt_us, 1, interval_ms_);
 }
 
 void ReceiverState::on_rekey(uint64_t now) {
@@ -343,6 +363,7 @@ Metrics::RrOutcome Metrics::on_receiver_report(const ReceiverReport& rr, uint32_
     } else {
       const int64_t rtt_us = int64_t{our_ts - static_cast<uint32_t>(done)} * 1000;
       ++rtt_samples;
+      last_rtt_ms = our_ts - static_cast<uint32_t>(done);
       srtt.update(rtt_us);
       rtt_trend.update(static_cast<double>(rtt_us));
       out = RrOutcome::kRttSample;
@@ -424,7 +445,7 @@ std::optional<double> Metrics::smoothed_etx() const {
 
 // ---- per peer ----
 
-Metrics::RrOutcome LinkMmp::on_receiver_report(const ReceiverReport& rr, uint32_t our_ts,
+Metrics::RrOutcome MmpState::on_receiver_report(const ReceiverReport& rr, uint32_t our_ts,
                                                uint64_t now) {
   const Metrics::RrOutcome o = metrics.on_receiver_report(rr, our_ts, now);
   // reference handlers/mmp.rs: whatever the outcome (a stale report too), the

@@ -1,15 +1,22 @@
-// Link-layer MMP (metrics measurement protocol), sans-I/O: per-peer state
-// that watches every encrypted link frame sent and received, builds the
-// SenderReport / ReceiverReport the peer gets, and turns the peer's
+// MMP (metrics measurement protocol), sans-I/O: the state one endpoint keeps
+// for one peer link (FMP) or one end-to-end session (FSP). It watches every
+// encrypted frame / session message sent and received, builds the
+// SenderReport / ReceiverReport the other end gets, and turns the other end's
 // ReceiverReports into RTT (timestamp echo), SRTT/RTTVAR, forward and
-// reverse delivery ratio, ETX, goodput, smoothed values and trends.
+// reverse delivery ratio, ETX, goodput, smoothed values and trends. Both
+// layers use the same MmpState; they differ only in the report-interval
+// bounds (IntervalBounds: link [1 s, 5 s] after a 200 ms cold start, session
+// [500 ms, 10 s] after a 1 s cold start) and in that session SenderStates
+// back off after failed sends (reference sender.rs, fips-mmp.md "Send
+// Failure Backoff").
 //
-// Driven by the FMP link layer (node/link_layer*.cc): on_sent() after each
+// Driven by the FMP link layer (node/link_layer*.cc) and the FSP session core
+// (proto/fsp/session_data.cc, session_timers.cc): on_sent() after each
 // frame leaves, on_recv() after each frame authenticates, the due checks and
-// build_*_report() from its 1 s tick, on_receiver_report() when the peer's
+// build_*_report() from the 1 s tick, on_receiver_report() when the peer's
 // report arrives, on_rekey() at K-bit cutover. Time is passed in as
 // monotonic milliseconds; nothing here reads a clock, logs or allocates after
-// construction (the OWD ring is sized once from node.mmp.owd_window_size).
+// construction (the OWD ring is sized once from node.{,session_}mmp.owd_window_size).
 //
 // Behaviour as in docs/spec/mmp.md (§1 counting, §2 reports, §3 receiver
 // estimators, §4 metrics, §5 spin bit), i.e. the reference's algorithms and
@@ -29,12 +36,14 @@
 #include <optional>
 #include <vector>
 
+#include "config/config.h"
 #include "proto/mmp/wire.h"
 
 namespace fips::mmp {
 
 enum class Mode : uint8_t { kFull, kLightweight, kMinimal };
 const char* mode_name(Mode m);  // full | lightweight | minimal
+Mode mode_of(MmpMode configured);  // node.mmp.mode / node.session_mmp.mode
 
 // reference src/proto/mmp/limits.rs
 inline constexpr double kEwmaShortAlpha = 0.25;
@@ -47,6 +56,28 @@ inline constexpr size_t kDefaultOwdWindow = 32;
 inline constexpr size_t kMaxOwdWindow = 4096;  // ours: bound on a configured window
 // reference receiver.rs REKEY_JITTER_GRACE_SECS: drain window (10 s) + 5 s.
 inline constexpr uint64_t kRekeyJitterGraceMs = 15'000;
+// Session layer (reference limits.rs MIN/MAX_SESSION_REPORT_INTERVAL_MS,
+// SESSION_COLD_START_INTERVAL_MS): reports cross every transit link.
+inline constexpr uint64_t kSessionMinReportIntervalMs = 500;
+inline constexpr uint64_t kSessionMaxReportIntervalMs = 10'000;
+inline constexpr uint64_t kSessionColdStartIntervalMs = 1'000;
+// Send-failure backoff: the interval doubles per consecutive failure, up to 32x.
+inline constexpr uint32_t kMaxSendFailureShift = 5;
+
+// Report interval policy: cold_start_ms until the first SRTT, then
+// factor x SRTT clamped to [floor, max_ms], floor being cold_start_ms for
+// the first kColdStartSamples SRTT updates when cold_start_floor is set
+// (link layer), else min_ms (session layer, which clamps to its bounds
+// from the first sample: reference handlers/session.rs).
+struct IntervalBounds {
+  uint64_t cold_start_ms, min_ms, max_ms;
+  bool cold_start_floor;
+};
+inline constexpr IntervalBounds kLinkIntervals{kColdStartIntervalMs, kMinReportIntervalMs,
+                                               kMaxReportIntervalMs, true};
+inline constexpr IntervalBounds kSessionIntervals{kSessionColdStartIntervalMs,
+                                                  kSessionMinReportIntervalMs,
+                                                  kSessionMaxReportIntervalMs, false};
 
 // ---- estimators ----
 
@@ -122,27 +153,37 @@ class SpinBit {  // initiator flips on each echoed edge; responder reflects
 
 class SenderState {  // what we sent: the source of our SenderReports
  public:
+  explicit SenderState(const IntervalBounds& b = kLinkIntervals)
+      : bounds_(b), interval_ms_(b.cold_start_ms) {}
   void on_sent(uint64_t counter, uint32_t timestamp_ms, size_t bytes);
   [[nodiscard]] bool due(uint64_t now_ms) const;
   std::optional<SenderReport> build(uint64_t now_ms);  // resets the interval
   void update_interval(int64_t srtt_us);               // 2 x SRTT, clamped
+  // Send-failure backoff (session layer): the due interval is multiplied by
+  // 2^failures (at most 32x) until a send succeeds. Returns the previous
+  // consecutive-failure count.
+  uint32_t on_send_result(bool ok);
+  [[nodiscard]] uint32_t send_failures() const { return send_failures_; }
   [[nodiscard]] uint64_t interval_ms() const { return interval_ms_; }
   [[nodiscard]] uint64_t packets() const { return cum_packets_; }
   [[nodiscard]] uint64_t bytes() const { return cum_bytes_; }
 
  private:
+  IntervalBounds bounds_;
   uint64_t cum_packets_ = 0, cum_bytes_ = 0;
   uint64_t start_counter_ = 0, last_counter_ = 0;
   uint32_t start_ts_ = 0, last_ts_ = 0, interval_bytes_ = 0;
   bool has_data_ = false;
   std::optional<uint64_t> last_report_ms_;
-  uint64_t interval_ms_ = kColdStartIntervalMs;
+  uint64_t interval_ms_;
   uint32_t srtt_samples_ = 0;
+  uint32_t send_failures_ = 0;
 };
 
 class ReceiverState {  // what the peer sent us: the source of our ReceiverReports
  public:
-  explicit ReceiverState(size_t owd_window) : owd_(owd_window) {}
+  explicit ReceiverState(size_t owd_window, const IntervalBounds& b = kLinkIntervals)
+      : bounds_(b), owd_(owd_window), interval_ms_(b.cold_start_ms) {}
   void on_recv(uint64_t counter, uint32_t sender_ts_ms, size_t bytes, bool ce, uint64_t now_ms);
   [[nodiscard]] bool due(uint64_t now_ms) const;
   std::optional<ReceiverReport> build(uint64_t now_ms);  // resets the interval
@@ -156,6 +197,7 @@ class ReceiverState {  // what the peer sent us: the source of our ReceiverRepor
   [[nodiscard]] uint32_t ecn_ce_count() const { return ce_count_; }
 
  private:
+  IntervalBounds bounds_;
   uint64_t cum_packets_ = 0, cum_bytes_ = 0, reorder_ = 0, highest_ = 0;
   uint32_t interval_packets_ = 0, interval_bytes_ = 0, ce_count_ = 0;
   JitterEstimator jitter_;
@@ -172,7 +214,7 @@ class ReceiverState {  // what the peer sent us: the source of our ReceiverRepor
   std::optional<uint64_t> jitter_grace_until_ms_;
   bool has_data_ = false;
   std::optional<uint64_t> last_report_ms_;
-  uint64_t interval_ms_ = kColdStartIntervalMs;
+  uint64_t interval_ms_;
   uint32_t srtt_samples_ = 0;
   void finish_burst();
 };
@@ -191,6 +233,7 @@ class Metrics {
   DualEwma rtt_trend, loss_trend, goodput_trend, jitter_trend, etx_trend;
   double delivery_forward = 1.0, delivery_reverse = 1.0, etx = 1.0, goodput_bps = 0.0;
   uint64_t reports_seen = 0, rtt_samples = 0, rtt_zero = 0, rtt_arith_fail = 0, stale = 0;
+  std::optional<uint32_t> last_rtt_ms;  // the latest accepted sample, unsmoothed (probes)
 
   [[nodiscard]] std::optional<double> srtt_ms() const;
   [[nodiscard]] double loss_rate() const { return 1.0 - delivery_forward; }
@@ -207,13 +250,15 @@ class Metrics {
   bool has_prev_rev_ = false;
 };
 
-// Everything MMP keeps for one peer link.
-class LinkMmp {
+// Everything MMP keeps for one peer link or one session.
+class MmpState {
  public:
-  LinkMmp(Mode mode, bool initiator, size_t owd_window, uint64_t log_interval_ms)
-      : receiver(owd_window), spin(initiator), mode_(mode), log_interval_ms_(log_interval_ms) {}
+  MmpState(Mode mode, bool initiator, size_t owd_window, uint64_t log_interval_ms,
+           const IntervalBounds& bounds = kLinkIntervals)
+      : sender(bounds), receiver(owd_window, bounds), spin(initiator), mode_(mode),
+        log_interval_ms_(log_interval_ms) {}
 
-  // Every encrypted frame (any link message, reports included).
+  // Every encrypted frame / session message (reports included).
   void on_sent(uint64_t counter, uint32_t ts_ms, size_t wire_bytes) {
     sender.on_sent(counter, ts_ms, wire_bytes);
   }
@@ -258,5 +303,8 @@ class LinkMmp {
   uint64_t log_interval_ms_;
   std::optional<uint64_t> last_log_ms_;
 };
+
+using LinkMmp = MmpState;
+using SessionMmp = MmpState;
 
 }  // namespace fips::mmp
