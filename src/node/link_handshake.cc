@@ -73,7 +73,7 @@ LinkLayer::DialResult LinkLayer::dial(const PeerIdentity& id, const DialTarget& 
                                       uint64_t now) {
   if (id.node_addr() == local_.node_addr()) return DialResult::kFailed;
   if (Peer* p = find_peer(id.node_addr()))
-    return refresh_path(*p, target, now) ? DialResult::kRefreshed : DialResult::kAlreadyConnected;
+    return refresh_path(*p, target, now);
   if (!acl_admits(id, AclContext::kOutboundConnect, target.tid, target.addr,
                   LinkDrop::kAclDialRefused))
     return DialResult::kDenied;

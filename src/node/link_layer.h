@@ -136,7 +136,9 @@ class LinkLayer {
   // moves there only once that handshake authenticates (kRefreshed). A fresh
   // peer on that very path, or one with a handshake already under way, gives
   // kAlreadyConnected. The peer answers only if its session is old enough to
-  // rekey (30 s); otherwise the probe goes unanswered and is abandoned.
+  // rekey (30 s); otherwise the probe goes unanswered and is abandoned. A
+  // peer the ACL denies gets kDenied, whether linked or not, except on a
+  // fresh path where nothing would be sent (as the reference's connect).
   DialResult dial(const PeerIdentity& id, const DialTarget& target, uint64_t now_ms);
   // Sends Disconnect(reason), removes the peer, closes its connection and
   // cancels retries. False if not connected.
@@ -218,7 +220,7 @@ class LinkLayer {
   bool send_mmp_report(Peer& p, bool sender_report, uint64_t now);
   // A rekey over the peer's own path, or (probe) over `probe`; false if not started.
   bool start_rekey(Peer& p, uint64_t now, const DialTarget* probe = nullptr);
-  bool refresh_path(Peer& p, const DialTarget& target, uint64_t now);
+  DialResult refresh_path(Peer& p, const DialTarget& target, uint64_t now);
   void note_handshake_failed(const NodeAddr& a, uint64_t now);
   void note_link_dead(const NodeAddr& a, uint64_t now);
   uint64_t backoff_ms(uint32_t n);

@@ -126,13 +126,17 @@ bool LinkLayer::start_rekey(Peer& p, uint64_t now, const DialTarget* probe) {
   return true;
 }
 
-bool LinkLayer::refresh_path(Peer& p, const DialTarget& t, uint64_t now) {
+LinkLayer::DialResult LinkLayer::refresh_path(Peer& p, const DialTarget& t, uint64_t now) {
   const bool same_path = p.tid == t.tid && p.addr == t.addr;
   const uint64_t stale_after = std::max<uint64_t>(cfg_.heartbeat_interval_ms, 1000);
   const uint64_t since = p.last_recv_ms ? p.last_recv_ms : (p.current ? p.current->start_ms : now);
-  if (same_path && now - since <= stale_after) return false;  // fresh on this very path
-  if (!p.current || p.rekey || p.pending) return false;      // a handshake is under way
-  return start_rekey(p, now, &t);
+  if (same_path && now - since <= stale_after) return DialResult::kAlreadyConnected;  // fresh
+  // The reference dials the address like a new peer, so the ACL is asked
+  // (docs/spec/peer-acl.md §4); the live link itself is left alone.
+  if (!acl_admits(p.id, AclContext::kOutboundConnect, t.tid, t.addr, LinkDrop::kAclDialRefused))
+    return DialResult::kDenied;
+  if (!p.current || p.rekey || p.pending) return DialResult::kAlreadyConnected;  // under way
+  return start_rekey(p, now, &t) ? DialResult::kRefreshed : DialResult::kAlreadyConnected;
 }
 
 void LinkLayer::tick_rekeys(uint64_t now) {

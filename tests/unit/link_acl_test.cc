@@ -1,8 +1,9 @@
 // The peer ACL in the FMP link layer (docs/spec/peer-acl.md §4): a denied
-// dialler's msg1 gets no msg2 and leaves nothing behind, a denied peer is not
-// dialled, a msg2 from a peer denied since the dial makes no link, an
-// allowlisted peer links through ALL in peers.deny, and a newly denied peer
-// keeps its live link (as the reference) but never gets a new one.
+// dialler's msg1 gets no msg2 and leaves nothing behind; a denied peer is
+// not dialled, nor a linked one at a new address; a msg2 from a peer denied
+// since the dial makes no link; an allowlisted peer links through ALL in
+// peers.deny; a newly denied peer keeps its live link (as the reference) but
+// never gets a new one.
 #include "link_harness.h"
 #include "node/peer_acl.h"
 
@@ -97,6 +98,27 @@ TEST(LinkAcl, DeniedPeerIsNotDialledUntilTheAclAllowsIt) {
   // The operator removes the entry: the next retry dials and links.
   acl = acl_of("", "");
   net.run_for(60'000);
+  EXPECT_TRUE(net.linked(a, b));
+}
+
+// connect to a linked peer the ACL now denies: the reference dials the new
+// address like a new peer and refuses; a fresh path is a no-op either way.
+TEST(LinkAcl, ConnectToALinkedDeniedPeerIsRefusedUnlessThePathIsFresh) {
+  PeerAcl acl;
+  LinkNet net;
+  LinkNode& a = net.add();
+  LinkNode& b = net.add();
+  a.link->set_peer_acl(&acl);
+  net.connect(a, b);
+  net.run_for(1'000);
+  ASSERT_TRUE(net.linked(a, b));
+  acl = acl_of("", b.id.npub() + "\n");
+  EXPECT_EQ(a.link->dial(b.id.as_peer(), DialTarget{1, b.addr}, net.now),
+            LinkLayer::DialResult::kAlreadyConnected);
+  EXPECT_EQ(a.link->dial(b.id.as_peer(), DialTarget{1, TransportAddr::synthetic(99)}, net.now),
+            LinkLayer::DialResult::kDenied);
+  EXPECT_EQ(drops(a, LinkDrop::kAclDialRefused), 1u);
+  net.run_for(1'000);
   EXPECT_TRUE(net.linked(a, b));
 }
 

@@ -1,6 +1,7 @@
 // UDP transport on loopback: v4/v6 round trips, dual-stack canonicalisation,
 // batching, MTU refusal, punch-magic drop, truncation, pool exhaustion, the
-// EAGAIN backlog and start-up errors. Ephemeral ports, bounded loops.
+// EAGAIN backlog and start-up errors; kernel receive-queue drops
+// (SO_RXQ_OVFL) counted as kernel_drops. Ephemeral ports, bounded loops.
 #include "transport/udp.h"
 
 #include <arpa/inet.h>
@@ -401,6 +402,39 @@ TEST(UdpTransport, ReceiverWithoutGroGetsEveryDatagram) {
   }
   EXPECT_GE(a.gso_messages(), 1u);
   EXPECT_EQ(b.gro_messages(), 0u);
+}
+
+// A receiver that does not read while datagrams pour in: the kernel drops
+// what its small queue cannot hold, and the next datagram queued carries the
+// socket's drop count (SO_RXQ_OVFL), with GRO and without.
+TEST(UdpTransport, KernelReceiveQueueDropsAreCounted) {
+  for (bool gro : {true, false}) {
+    EventLoop loop;
+    BufferPool pool{512, 2048, 64};
+    RecordingSink sb;
+    UdpTransportConfig cb = cfg_at("127.0.0.1:0");
+    cb.recv_buf_size = 4096;  // the kernel doubles it and keeps a floor: a few datagrams
+    UdpTransport b(2, cb, loop, pool, sb);
+    b.set_gso(gro);
+    ASSERT_TRUE(b.start().ok());
+    UniqueFd s = sock::open(AF_INET, SOCK_DGRAM);
+    ASSERT_TRUE(s);
+    sockaddr_storage ss{};
+    const socklen_t len = loop_v4(b).to_sockaddr(ss, false);
+    const std::vector<uint8_t> d(1000, 7);
+    auto blast = [&](int n) {
+      for (int i = 0; i < n; ++i)
+        (void)::sendto(s.get(), d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+    };
+    blast(200);  // nobody reads: most of these are dropped by the kernel
+    pump_for(loop, 50);
+    const size_t first = sb.packets.size();
+    EXPECT_LT(first, 200u) << "the queue held everything: no drop to count";
+    blast(3);  // queued after the drops: they carry the count
+    ASSERT_TRUE(pump_until(loop, [&] { return b.stats().kernel_drops > 0; })) << "gro " << gro;
+    EXPECT_LE(b.stats().kernel_drops, 200u - first);
+    EXPECT_GT(b.stats().kernel_drops + sb.packets.size(), 200u - 3u);
+  }
 }
 
 }  // namespace
