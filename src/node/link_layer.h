@@ -97,6 +97,9 @@ class LinkUpper {
   // ce: the carrying frame had the CE (congestion experienced) flag.
   // Return false if the message was not understood (counted as unhandled).
   virtual bool on_link_message(Peer&, uint8_t msg_type, PacketBuf&& frame, bool ce, uint64_t now_ms) = 0;
+  // The peer's link MMP just took its first SRTT sample: its link cost is
+  // now measured (docs/spec/stp-bloom.md §4.4, first-RTT re-evaluation).
+  virtual void on_first_rtt(Peer&, uint64_t /*now_ms*/) {}
 };
 
 class LinkLayer {
@@ -104,9 +107,6 @@ class LinkLayer {
   LinkLayer(const Identity& local, const Epoch& epoch, LinkConfig cfg, LinkIo& io,
             LinkUpper* upper, uint64_t rng_seed);
   LinkLayer(const LinkLayer&) = delete;
-  // The peer's link MMP just took its first SRTT sample: its link cost is
-  // now measured (docs/spec/stp-bloom.md §4.4, first-RTT re-evaluation).
-  virtual void on_first_rtt(Peer&, uint64_t /*now_ms*/) {}
   LinkLayer& operator=(const LinkLayer&) = delete;
   ~LinkLayer();
 
