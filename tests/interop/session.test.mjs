@@ -43,3 +43,20 @@ test("TS-initiated session to a fresh daemon (TS is the FSP initiator)", async (
   const p = await b.ping(ts.npub, 20, 0);
   assert.equal(p.received, 20, p.out);
 });
+
+// A probe only uses lookups, the FSP handshake, a CoordsWarmup and session
+// MMP: the TS node answers all but the last (it sends no session reports and
+// ignores ours), so the rtt stage fails `no_report` and nothing else breaks.
+test("fipsctl probe of the TS node: rtt no_report, session and echo unharmed", async () => {
+  const r = await a.ctlRaw(["probe", "--json", ts.npub], 60_000);
+  const rep = JSON.parse(r.stdout);
+  assert.equal(rep.overall, "partial", r.stdout + r.stderr);
+  assert.equal(rep.bloom.verdict, "skipped");  // cached coordinates or a direct peer: no lookup
+  assert.equal(rep.session.verdict, "skipped");  // the ping session is there
+  assert.equal(rep.session.established, true);
+  assert.equal(rep.rtt.verdict, "failed");
+  assert.equal(rep.rtt.reason, "no_report");
+  assert.equal(rep.cleanup.left_intact_reason, "preexisting");
+  const p = await a.ping(ts.npub, 10, 0);
+  assert.equal(p.received, 10, p.out);
+});
