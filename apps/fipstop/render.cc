@@ -1321,6 +1321,14 @@ void settle(UiState& ui, const Replies& rs, int /*width*/, int height) {
     ui.selected[t] = std::min(ui.selected[t], rows - 1);
   }
   if (ui.confirm && ui.tab != Tab::kPeers) ui.confirm.reset();
+  if (ui.tab == Tab::kGraphs && ui.graphs_mode != GraphsMode::kMetricByPeer) {
+    // The stack scrolls no further than its last block (Up then moves at once).
+    std::string req;
+    const int stack =
+        static_cast<int>(arr(data(rs, graphs_key(ui, rs, &req)), "series").size()) * (graphs::kPlotRows + 2);
+    const int view = std::max(0, height - 3 - 3);  // content minus the selector strip
+    ui.graphs_scroll = std::clamp(ui.graphs_scroll, 0, std::max(0, stack - view));
+  }
   auto panes = panes_for(rs, ui);
   if (panes.empty()) return;
   const auto bodies = pane_bodies(static_cast<int>(panes.size()), std::max(0, height - 3));

@@ -463,6 +463,12 @@ TEST(FipstopRender, GraphsDrawChartsAndRequestTheReferenceQueries) {
   auto al = render(rs, plain, 80, 24);
   EXPECT_TRUE(ends_with(al[t + 1].text, "#")) << text(al);
   for (const auto& l : al) EXPECT_EQ(display_width(l.text), static_cast<int>(l.text.size())) << l.text;
+  // Scrolling stops at the last block: one series of 6 lines fits, so Down
+  // leaves the scroll at 0 after settle().
+  for (int i = 0; i < 50; ++i) handle_key(ui, kKeyDown, rs);
+  settle(ui, rs, 80, 24);
+  EXPECT_EQ(ui.graphs_scroll, 0);
+  EXPECT_NE(text(render(rs, ui, 80, 24)).find("scroll: 0"), std::string::npos);
   // Windows and modes change the query.
   handle_key(ui, kKeyRight, rs);
   EXPECT_NE(queries_for(ui, rs)[2].request.find("\"window\":\"1h\""), std::string::npos);
