@@ -204,10 +204,10 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
       if (p.mmp && p.current) {
         const bool had_srtt = p.mmp->metrics.srtt_ms().has_value();
         (void)p.mmp->on_receiver_report(*r, static_cast<uint32_t>(now - p.current->start_ms), now);
-      return;
-    }
         if (!had_srtt && p.mmp->metrics.srtt_ms() && upper_) upper_->on_first_rtt(p, now);
       }
+      return;
+    }
     default:
       break;
   }

@@ -111,15 +111,30 @@ double peer_link_cost(const Peer& p) {
                : mmp::kColdStartLinkCost;
 }
 bool peer_has_srtt(const Peer& p) { return p.mmp && p.mmp->metrics.srtt_ms().has_value(); }
+
+// Ours (docs/spec/stp-bloom.md §4.4): a peer that has sent no ReceiverReport
+// within this long of its link coming up never will (the TypeScript
+// implementation sends none). It then passes the cold-start gate at the
+// cold-start cost instead of being excluded next to measured peers.
+constexpr uint64_t kNonReportingGraceMs = 10'000;
+
+// The cold-start gate (docs/spec/stp-bloom.md §4 step 4): measured, or known
+// never to report.
+bool peer_passes_gate(const Peer& p, uint64_t wall_ms) {
+  if (peer_has_srtt(p)) return true;
+  const bool silent = !p.mmp || p.mmp->metrics.reports_seen == 0;
+  return silent && wall_ms >= p.authenticated_wall_ms + kNonReportingGraceMs;
+}
 }  // namespace
 
-
 stp::PeerCosts Node::peer_costs() const {
-  // The cold-start gate's input (docs/spec/stp-bloom.md §4 step 4): only
-  // peers whose link MMP has an SRTT sample; empty while none has one.
+  // The cold-start gate's input (docs/spec/stp-bloom.md §4 step 4): peers
+  // whose link MMP has an SRTT sample, and (ours) peers that never report at
+  // the cold-start cost; empty while there is neither.
   stp::PeerCosts costs;
+  const uint64_t wall = io_.wall_ms();
   for (const Peer* p : peer_list_)
-    if (peer_has_srtt(*p)) costs.emplace(p->id.node_addr(), peer_link_cost(*p));
+    if (peer_passes_gate(*p, wall)) costs.emplace(p->id.node_addr(), peer_link_cost(*p));
   return costs;
 }
 
@@ -424,6 +439,11 @@ void Node::sample_kernel_drops(TransportId tid, uint64_t cumulative_drops) {
 }
 
 void Node::annotate_peers(std::vector<PeerSnapshot>& rows) const {
+  // effective_depth under the same cold-start gate as parent selection: null
+  // for a peer that does not pass it while another one does.
+  const uint64_t wall = io_.wall_ms();
+  const bool any_measured = std::any_of(peer_list_.begin(), peer_list_.end(),
+                                        [&](const Peer* p) { return peer_passes_gate(*p, wall); });
   for (PeerSnapshot& r : rows) {
     auto pos = std::find_if(peer_list_.begin(), peer_list_.end(),
                             [&](const Peer* p) { return p->id.node_addr().hex() == r.node_addr; });
@@ -432,13 +452,9 @@ void Node::annotate_peers(std::vector<PeerSnapshot>& rows) const {
     if (auto d = tree_.peer_announced_depth(a)) {
       r.has_tree_position = true;
       r.tree_depth = *d;
-      if (!any_measured || peer_has_srtt(**pos))
+      if (!any_measured || peer_passes_gate(**pos, wall))
         r.effective_depth = static_cast<double>(*d) + peer_link_cost(**pos);
     }
-  // effective_depth under the same cold-start gate as parent selection: null
-  // for an unmeasured peer while another peer is measured.
-  const bool any_measured =
-      std::any_of(peer_list_.begin(), peer_list_.end(), [](const Peer* p) { return peer_has_srtt(*p); });
     r.is_parent = tree_.is_parent(a);
     r.is_child = tree_.is_child(a);
     r.filter_sequence = bloom_.filter_sequence(a);

@@ -68,8 +68,12 @@ SimNet::~SimNet() {
 }
 
 size_t SimNet::add_node() {
+  return add_node(opts_.node);
+}
+
+size_t SimNet::add_node(const NodeOptions& node_opts) {
   const size_t i = nodes_.size();
-  nodes_.push_back(std::make_unique<SimNode>(*this, i, make_identity(opts_.seed, i), opts_.node,
+  nodes_.push_back(std::make_unique<SimNode>(*this, i, make_identity(opts_.seed, i), node_opts,
                                              opts_.seed * 1000003ULL + i));
   adj_.emplace_back();
   schedule(i);
@@ -95,6 +99,11 @@ void SimNet::connect(size_t i, size_t j, const MemLinkParams& params) {
   adj_[i].push_back(j);
   adj_[j].push_back(i);
   dial(i, j);
+}
+
+const MemLinkParams& SimNet::link_params(size_t i, size_t j) const {
+  const auto it = params_.find(link_key(i, j));
+  return it != params_.end() ? it->second : opts_.link;
 }
 
 void SimNet::set_link_up(size_t i, size_t j, bool up) {

@@ -81,6 +81,9 @@ class SimNet {
 
   // Adds a node (identity derived from the seed and index: deterministic).
   size_t add_node();
+  // The same with other protocol options than SimOptions::node (one node of
+  // a different configuration, e.g. a peer that sends no MMP reports).
+  size_t add_node(const NodeOptions& node_opts);
   size_t size() const { return nodes_.size(); }
   SimNode& at(size_t i) { return *nodes_[i]; }
   Node& node(size_t i) { return nodes_[i]->node(); }
@@ -93,6 +96,8 @@ class SimNet {
   // connect() parameters are kept).
   void set_link_up(size_t i, size_t j, bool up);
   [[nodiscard]] bool link_up(size_t i, size_t j) const;
+  // The parameters i-j was connect()ed with (the default link if never).
+  [[nodiscard]] const MemLinkParams& link_params(size_t i, size_t j) const;
   [[nodiscard]] size_t links_down() const { return down_.size(); }
   // Graph neighbours (every connect()ed node, whatever the link state).
   [[nodiscard]] const std::vector<size_t>& neighbours(size_t i) const { return adj_[i]; }

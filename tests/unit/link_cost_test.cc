@@ -173,5 +173,55 @@ TEST(LinkCost, UnmeasuredPeersKeepTheColdStartCost) {
   }
 }
 
+// Ours (docs/spec/stp-bloom.md §4.4): a peer that sends no reports at all
+// (minimal MMP mode here; the TypeScript implementation in a mixed mesh)
+// passes the cold-start gate at cost 1.0 once 10 s have gone by without a
+// ReceiverReport. Here it is the root R, linked to A after A is measured
+// towards B: under the reference's gate A would never take R as parent and
+// stay in a tree of its own.
+TEST(LinkCost, APeerThatNeverReportsIsNotLockedOutOfParentSelection) {
+  SimOptions o;
+  o.seed = 5;
+  o.pool_buffers = 1 << 14;
+  o.link.latency_ms = 5;
+  size_t r = 0;
+  {
+    SimNet probe(o);  // identities depend on (seed, index) only: find the smallest
+    for (size_t i = 0; i < 3; ++i) probe.add_node();
+    for (size_t i = 1; i < 3; ++i)
+      if (probe.node(i).identity().node_addr() < probe.node(r).identity().node_addr()) r = i;
+  }
+  NodeOptions silent = o.node;
+  silent.link.mmp_mode = mmp::Mode::kMinimal;
+  SimNet net(o);
+  for (size_t i = 0; i < 3; ++i) i == r ? net.add_node(silent) : net.add_node();
+  const size_t a = (r + 1) % 3, b = (r + 2) % 3;
+  const NodeAddr ra = net.node(r).identity().node_addr();
+  net.connect(a, b);
+  auto measured = [&](size_t x, size_t y) {
+    const Peer* p = net.node(x).link().find_peer(net.node(y).identity().node_addr());
+    return p && p->mmp && p->mmp->metrics.srtt_ms().has_value();
+  };
+  ASSERT_TRUE(net.run_until([&] { return measured(a, b) && measured(b, a); }, 10'000));
+  net.connect(r, a);
+  ASSERT_TRUE(net.run_until([&] { return net.node(a).peer_count() == 2; }, 5'000));
+  net.run_for(2'000);
+  EXPECT_FALSE(net.node(a).tree().root() == ra);  // within the grace: R is not a candidate
+  ASSERT_TRUE(net.run_until([&] { return net.node(a).tree().root() == ra &&
+                                         net.node(b).tree().root() == ra; },
+                            90'000))
+      << "A never joined the tree of the peer that sends no reports";
+  EXPECT_TRUE(net.node(a).tree().parent() == ra);
+  EXPECT_FALSE(measured(a, r));
+  std::vector<PeerSnapshot> rows = net.node(a).link().peer_snapshots(net.now());
+  net.node(a).annotate_peers(rows);
+  for (const PeerSnapshot& row : rows) {
+    ASSERT_TRUE(row.effective_depth.has_value()) << row.node_addr;
+    if (row.node_addr == ra.hex()) {
+      EXPECT_DOUBLE_EQ(*row.effective_depth, 1.0);  // depth 0 + cost 1.0
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fips

@@ -10,7 +10,8 @@
 //
 // How the Node drives it (all calls on the node thread; now_ms = monotonic
 // ms, unix_s = wall-clock Unix seconds, peer_costs = {peer: link_cost} for the
-// active peers that HAVE a link MMP SRTT sample (mmp::Metrics::link_cost);
+// active peers that HAVE a link MMP SRTT sample (proto/mmp/link_cost.h;
+// ours: also peers that never report, at 1.0, docs/spec/stp-bloom.md §4.4);
 // empty while no peer is measured, which makes every candidate cost 1.0):
 //   peer promoted     -> on_peer_up(addr, now_ms)
 //   peer removed      -> on_peer_down(addr, peer_costs_without_it, now_ms, unix_s)
