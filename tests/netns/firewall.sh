@@ -97,7 +97,7 @@ pass "ExecStart: :$PORT unreachable ($drops packets dropped), ping6 answered, li
 # the Packet Too Big A's own daemon writes into fips0 for a packet above the
 # effective MTU (1203 < 1248 bytes < fips0's 1280) gets through (related).
 reach a "$ab" || fail "A cannot reach B's :$PORT with A's baseline loaded (replies dropped?)"
-out=$(nsx a ping6 -c 2 -i 0.3 -W 2 -M do -s 1200 "$ab" 2>&1 || true)
+out=$(nsx a ping6 -c 2 -i 0.3 -W 2 -M "do" -s 1200 "$ab" 2>&1 || true)
 echo "$out" | grep -qi "too big" || fail "no Packet Too Big through the baseline: $out"
 pass "with the baseline on A: A -> B TCP works, Packet Too Big reaches A's ping6"
 
