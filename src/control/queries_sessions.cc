@@ -6,14 +6,7 @@ namespace fips {
 
 using nlohmann::json;
 
-const char* mmp_mode_name(MmpMode m) {
-  switch (m) {
-    case MmpMode::kFull: return "full";
-    case MmpMode::kLightweight: return "lightweight";
-    case MmpMode::kMinimal: return "minimal";
-  }
-  return "full";
-}
+const char* mmp_mode_name(MmpMode m) { return mmp::mode_name(mmp::mode_of(m)); }
 
 json session_json(const SessionRow& s) {
   json j = json::object();
