@@ -27,8 +27,14 @@ void usage(FILE* f) {
       "  --degree D          geometric: mean degree (default 6); scalefree: m edges per node "
       "(default 3)\n"
       "  --latency-ms L      one-way link latency (default 10); LO-HI: each link's latency\n"
-      "                      drawn once, uniformly in [LO, HI] (per-link, from the seed)\n"
-      "  --loss P            link loss probability 0..1 (default 0)\n"
+      "                      drawn once in [LO, HI] (per-link, from the seed)\n"
+      "  --latency-dist D    uniform (default) | distance: with LO-HI, geometric links get\n"
+      "                      LO + (HI-LO) * length / radius instead of a uniform draw\n"
+      "  --loss P            link loss probability 0..1 (default 0); LO-HI: each link's\n"
+      "                      loss drawn once, uniformly in [LO, HI]\n"
+      "  --mmp M             link MMP mode of every node: full (default) | minimal (no\n"
+      "                      reports: no SRTT, every link cost 1.0, i.e. no cost-aware\n"
+      "                      parent selection or next-hop ranking; the baseline)\n"
       "  --mtu M             transport MTU (default 1280; bounds TreeAnnounce size = tree depth)\n"
       "  --pairs K|all       reachability pairs after convergence (default: all ordered pairs\n"
       "                      when N <= 100, else a fixed sample of 10000)\n"
@@ -87,14 +93,18 @@ void print_table(const ScenarioConfig& c, const ScenarioResult& r) {
     std::printf(", radius %.4f, %zu repair edges", r.radius, r.repair_edges);
   std::printf("\nlinks: latency %llu", static_cast<unsigned long long>(c.latency_ms));
   if (c.latency_max_ms > c.latency_ms)
-    std::printf("-%llu (uniform per link)", static_cast<unsigned long long>(c.latency_max_ms));
-  std::printf(" ms, loss %.3f, mtu %u\n\n", c.loss, c.mtu);
+    std::printf("-%llu (%s per link)", static_cast<unsigned long long>(c.latency_max_ms),
+                c.latency_dist == ScenarioConfig::LatencyDist::kDistance ? "by length" : "uniform");
+  std::printf(" ms, loss %.3f", c.loss);
+  if (c.loss_max > c.loss) std::printf("-%.3f (uniform per link)", c.loss_max);
+  std::printf(", mtu %u, link MMP %s\n\n", c.mtu, fips::mmp::mode_name(c.node.link.mmp_mode));
   std::printf(
       "| phase | detail | live | comps | max depth | bloom gaps | converged s | links s | bloom "
       "settled s | last switch s | "
       "pairs | found %% | delivered %% | lookup p50/p99 ms | stretch p50/p99/max | hops/shortest | "
-      "failures | sim s | cpu s |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "latency stretch p50/p99/max | path/best ms | failures | sim s | cpu s |\n");
+  std::printf(
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& p : r.phases) {
     std::printf("| %s | %s | %zu | %zu | %zu | %s | %s | %s | %s | %.1f |", p.name.c_str(),
                 p.detail.c_str(), p.conv.live_nodes, p.conv.components, p.conv.max_depth,
@@ -105,12 +115,14 @@ void print_table(const ScenarioConfig& c, const ScenarioResult& r) {
                 static_cast<double>(p.conv.last_parent_switch_ms) / 1000.0);
     if (p.reach) {
       const auto& q = *p.reach;
-      std::printf(" %zu | %.2f | %.2f | %.0f/%.0f | %.2f/%.2f/%.2f | %.2f/%.2f | %s |", q.pairs,
-                  100.0 * q.found_ratio(), 100.0 * q.delivered_ratio(), q.latency_p50_ms,
+      std::printf(" %zu | %.2f | %.2f | %.0f/%.0f | %.2f/%.2f/%.2f | %.2f/%.2f | %.2f/%.2f/%.2f | "
+                  "%.1f/%.1f | %s |",
+                  q.pairs, 100.0 * q.found_ratio(), 100.0 * q.delivered_ratio(), q.latency_p50_ms,
                   q.latency_p99_ms, q.stretch_p50, q.stretch_p99, q.stretch_max, q.hops_mean,
-                  q.shortest_mean, failures(q).c_str());
+                  q.shortest_mean, q.lat_stretch_p50, q.lat_stretch_p99, q.lat_stretch_max,
+                  q.path_ms_mean, q.best_ms_mean, failures(q).c_str());
     } else {
-      std::printf(" - | - | - | - | - | - | - |");
+      std::printf(" - | - | - | - | - | - | - | - | - |");
     }
     std::printf(" %.1f | %.1f |\n", static_cast<double>(p.sim_ms) / 1000.0, p.cpu_s);
   }
@@ -122,6 +134,13 @@ void print_table(const ScenarioConfig& c, const ScenarioResult& r) {
         "%llu FilterAnnounces after the bloom settled\n",
         static_cast<double>(r.tree_stable_ms) / 1000.0, r.tree_stable ? "" : " (still switching)",
         static_cast<unsigned long long>(r.stabilise_filter_announces));
+  if (r.parent_link_ms_mean > 0)
+    std::printf(
+        "tree: root path latency / lowest-latency path to the root p50 %.2f, p99 %.2f; parent "
+        "links %.1f ms mean (all links %.1f ms), parent link cost %.2f mean, %.1f %% of parents "
+        "measured (SRTT)\n",
+        r.tree_root_stretch_p50, r.tree_root_stretch_p99, r.parent_link_ms_mean, r.link_ms_mean,
+        r.parent_cost_mean, 100.0 * r.parent_measured);
   std::printf(
       "steady state (%.0f s quiet window after that): %.1f bytes/node/s, %.2f packets/node/s, "
       "%.4f TreeAnnounce/node/s, %.4f FilterAnnounce/node/s\n",
@@ -192,7 +211,13 @@ nlohmann::json to_json(const ScenarioConfig& c, const ScenarioResult& r) {
                     {"stretch_p99", q.stretch_p99},
                     {"stretch_max", q.stretch_max},
                     {"stretch_mean", q.stretch_mean},
-                    {"stretch_one", q.stretch_one}};
+                    {"stretch_one", q.stretch_one},
+                    {"latency_stretch_p50", q.lat_stretch_p50},
+                    {"latency_stretch_p99", q.lat_stretch_p99},
+                    {"latency_stretch_max", q.lat_stretch_max},
+                    {"latency_stretch_mean", q.lat_stretch_mean},
+                    {"path_ms_mean", q.path_ms_mean},
+                    {"best_ms_mean", q.best_ms_mean}};
     }
     phases.push_back(std::move(j));
   }
@@ -201,7 +226,11 @@ nlohmann::json to_json(const ScenarioConfig& c, const ScenarioResult& r) {
           {"seed", c.seed},
           {"latency_ms", c.latency_ms},
           {"latency_max_ms", c.latency_max_ms},
+          {"latency_dist",
+           c.latency_dist == ScenarioConfig::LatencyDist::kDistance ? "distance" : "uniform"},
           {"loss", c.loss},
+          {"loss_max", c.loss_max},
+          {"mmp", fips::mmp::mode_name(c.node.link.mmp_mode)},
           {"mtu", c.mtu},
           {"edges", r.edges},
           {"mean_degree", r.mean_degree},
@@ -214,6 +243,12 @@ nlohmann::json to_json(const ScenarioConfig& c, const ScenarioResult& r) {
           {"tree_stable_ms", r.tree_stable_ms},
           {"tree_stable", r.tree_stable},
           {"stabilise_filter_announces", r.stabilise_filter_announces},
+          {"tree_root_stretch_p50", r.tree_root_stretch_p50},
+          {"tree_root_stretch_p99", r.tree_root_stretch_p99},
+          {"parent_link_ms_mean", r.parent_link_ms_mean},
+          {"link_ms_mean", r.link_ms_mean},
+          {"parent_cost_mean", r.parent_cost_mean},
+          {"parent_measured", r.parent_measured},
           {"quiet_ms", r.quiet_ms},
           {"control_bytes_per_node_s", r.control_bytes_per_node_s},
           {"control_packets_per_node_s", r.control_packets_per_node_s},
@@ -317,8 +352,32 @@ int main(int argc, char** argv) {
         usage(stderr);
         return 2;
       }
+    } else if (a == "--latency-dist") {
+      const std::string_view v = val();
+      if (v == "uniform") {
+        c.latency_dist = ScenarioConfig::LatencyDist::kUniform;
+      } else if (v == "distance") {
+        c.latency_dist = ScenarioConfig::LatencyDist::kDistance;
+      } else {
+        usage(stderr);
+        return 2;
+      }
     } else if (a == "--loss") {
-      c.loss = num();
+      const char* v = val();
+      char* end = nullptr;
+      c.loss = std::strtod(v, &end);
+      c.loss_max = 0;
+      if (end && *end == '-') c.loss_max = std::strtod(end + 1, nullptr);
+    } else if (a == "--mmp") {
+      const std::string_view v = val();
+      if (v == "full") {
+        c.node.link.mmp_mode = fips::mmp::Mode::kFull;
+      } else if (v == "minimal") {
+        c.node.link.mmp_mode = fips::mmp::Mode::kMinimal;
+      } else {
+        usage(stderr);
+        return 2;
+      }
     } else if (a == "--mtu") {
       c.mtu = static_cast<uint16_t>(std::min<size_t>(65535, count()));
     } else if (a == "--pairs") {
@@ -363,6 +422,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!have_topology || !have_nodes || c.nodes < 2 || !(c.loss >= 0.0 && c.loss <= 1.0) ||
+      !(c.loss_max == 0.0 || (c.loss_max >= c.loss && c.loss_max <= 1.0)) ||
       !(c.churn_fraction >= 0.0 && c.churn_fraction <= 1.0)) {
     usage(stderr);
     return 2;

@@ -30,7 +30,7 @@ struct Job {
   JobState state = JobState::kQueued;
   bool delivered = false;
   uint32_t hops = 0;
-  uint64_t start_ms = 0, found_ms = 0, sent_ms = 0;
+  uint64_t start_ms = 0, found_ms = 0, sent_ms = 0, delivered_ms = 0;
   uint64_t tree_dist = 0;  // tree distance source -> dest when the lookup started
   Coords dest_coords;      // from the lookup, until the datagram is sent
 };
@@ -187,6 +187,7 @@ class Runner {
     const uint8_t ttl0 = net_.node(j.p.src).options().session_ttl;
     j.hops = static_cast<uint32_t>(ttl0 - dg.ttl) + 1;
     j.delivered = true;
+    j.delivered_ms = net_.now();
     ++st_.delivered;
     finish(static_cast<uint32_t>(id));
   }
@@ -206,12 +207,23 @@ class Runner {
       return jobs_[a].p.src != jobs_[b].p.src ? jobs_[a].p.src < jobs_[b].p.src : a < b;
     });
     std::vector<uint32_t> dist;
+    std::vector<uint64_t> best_ms;
+    std::vector<double> lat_stretch;
+    double path_ms = 0, best_total_ms = 0;
+    auto latency = [this](uint32_t a, uint32_t b) { return net_.link_params(a, b).latency_ms; };
     uint32_t cur = UINT32_MAX;
     for (uint32_t id : order) {
       const Job& j = jobs_[id];
       if (j.p.src != cur) {
         cur = j.p.src;
         dist = bfs_hops(obs_.live_adj(), cur, obs_.alive());
+        best_ms = dijkstra(obs_.live_adj(), cur, latency, obs_.alive());
+      }
+      if (const uint64_t b = best_ms[j.p.dst]; b != kUnreachable64 && b > 0) {
+        const uint64_t took = j.delivered_ms - j.sent_ms;
+        path_ms += static_cast<double>(took);
+        best_total_ms += static_cast<double>(b);
+        lat_stretch.push_back(static_cast<double>(took) / static_cast<double>(b));
       }
       const uint32_t sp = dist[j.p.dst];
       if (sp == kUnreachable || sp == 0) continue;
@@ -222,18 +234,23 @@ class Runner {
       stretch.push_back(s);
       if (j.hops == sp) ++st_.stretch_one;
     }
-    std::sort(lat.begin(), lat.end());
-    std::sort(stretch.begin(), stretch.end());
-    st_.latency_p50_ms = percentile(lat, 0.50);
-    st_.latency_p99_ms = percentile(lat, 0.99);
-    st_.latency_max_ms = lat.empty() ? 0 : lat.back();
-    st_.stretch_p50 = percentile(stretch, 0.50);
-    st_.stretch_p99 = percentile(stretch, 0.99);
-    st_.stretch_max = stretch.empty() ? 0 : stretch.back();
+    const Spread l = spread(lat), h = spread(stretch), ls = spread(lat_stretch);
+    st_.latency_p50_ms = l.p50;
+    st_.latency_p99_ms = l.p99;
+    st_.latency_max_ms = l.max;
+    st_.lat_stretch_p50 = ls.p50;
+    st_.lat_stretch_p99 = ls.p99;
+    st_.lat_stretch_max = ls.max;
+    st_.lat_stretch_mean = ls.mean;
+    if (!lat_stretch.empty()) {
+      st_.path_ms_mean = path_ms / static_cast<double>(lat_stretch.size());
+      st_.best_ms_mean = best_total_ms / static_cast<double>(lat_stretch.size());
+    }
+    st_.stretch_p50 = h.p50;
+    st_.stretch_p99 = h.p99;
+    st_.stretch_max = h.max;
+    st_.stretch_mean = h.mean;
     if (!stretch.empty()) {
-      double sum = 0;
-      for (double s : stretch) sum += s;
-      st_.stretch_mean = sum / static_cast<double>(stretch.size());
       st_.hops_mean = hops / static_cast<double>(stretch.size());
       st_.shortest_mean = shortest / static_cast<double>(stretch.size());
     }
@@ -249,6 +266,19 @@ class Runner {
 };
 
 }  // namespace
+
+Spread spread(std::vector<double>& v) {
+  Spread s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.p50 = percentile(v, 0.50);
+  s.p99 = percentile(v, 0.99);
+  s.max = v.back();
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / static_cast<double>(v.size());
+  return s;
+}
 
 std::vector<PairSpec> sample_pairs(const Observer& obs, bool all, size_t k, uint64_t seed) {
   const auto& alive = obs.alive();

@@ -3,7 +3,9 @@
 // with a payload naming the pair; the destination's deliver hook records the
 // arrival TTL. Lookups run in a sliding window of `wave` concurrent pairs.
 // Hops = session_ttl - ttl_at_delivery + 1 (a direct peer is 1 hop);
-// stretch = hops / BFS shortest hops on the live graph.
+// stretch = hops / BFS shortest hops on the live graph; latency stretch =
+// (delivery time - send time, i.e. the sum of the latencies of the links
+// taken) / the lowest-latency path (Dijkstra over the links' latencies).
 //
 // The datagram payload is an FSP established-phase message with the CP flag
 // (cleartext source and destination coordinates, as a real session sends
@@ -37,6 +39,13 @@ struct ReachOptions {
   uint64_t step_ms = 10;              // window top-up / timeout scan period
   uint64_t pair_timeout_ms = 60'000;  // safety net: a lookup never reported
 };
+
+// Nearest-rank p50 / p99, max and mean of v (sorted in place); zeros when
+// v is empty.
+struct Spread {
+  double p50 = 0, p99 = 0, max = 0, mean = 0;
+};
+Spread spread(std::vector<double>& v);
 
 ReachStats run_reachability(SimNet& net, const Observer& obs, const std::vector<PairSpec>& pairs,
                             const ReachOptions& opt);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -110,10 +111,22 @@ class Scenario {
     rss0_ = current_rss_bytes();
     for (size_t i = 0; i < topo_.n; ++i) net_->add_node();
     Rng lat(cfg_.seed ^ 0x1A7E9C11ULL);
+    const bool by_distance = cfg_.latency_dist == ScenarioConfig::LatencyDist::kDistance &&
+                             !topo_.pos.empty() && topo_.radius > 0;
     for (const auto& [a, b] : topo_.edges) {
       MemLinkParams lp = so.link;
-      if (cfg_.latency_max_ms > cfg_.latency_ms)
-        lp.latency_ms = cfg_.latency_ms + lat.below(cfg_.latency_max_ms - cfg_.latency_ms + 1);
+      if (cfg_.latency_max_ms > cfg_.latency_ms) {
+        const uint64_t span = cfg_.latency_max_ms - cfg_.latency_ms;
+        if (by_distance) {
+          const double dx = topo_.pos[a].first - topo_.pos[b].first;
+          const double dy = topo_.pos[a].second - topo_.pos[b].second;
+          const double f = std::sqrt(dx * dx + dy * dy) / topo_.radius;
+          lp.latency_ms = cfg_.latency_ms + static_cast<uint64_t>(std::llround(f * static_cast<double>(span)));
+        } else {
+          lp.latency_ms = cfg_.latency_ms + lat.below(span + 1);
+        }
+      }
+      if (cfg_.loss_max > cfg_.loss) lp.loss = cfg_.loss + lat.unit() * (cfg_.loss_max - cfg_.loss);
       net_->connect(a, b, lp);
     }
     obs_ = std::make_unique<Observer>(*net_);
@@ -214,6 +227,7 @@ class Scenario {
         res_.rss_per_node_bytes = static_cast<double>(rss1 - rss0_) / static_cast<double>(topo_.n);
     }
     stabilise(t0, p.conv.last_parent_switch_ms);
+    tree_quality();
     quiet_window();
     const bool all = cfg_.pairs == 0 && topo_.n <= kAllPairsMaxNodes;
     p.reach = reach(cfg_.pairs ? cfg_.pairs : kDefaultPairs, all);
@@ -222,6 +236,56 @@ class Scenario {
     p.cpu_s = process_cpu_seconds() - cpu0;
     res_.phases.push_back(std::move(p));
     log("done", "converge");
+  }
+
+  // How the settled tree uses the links' latencies (ScenarioResult).
+  void tree_quality() {
+    obs_->refresh();
+    const auto& alive = obs_->alive();
+    auto latency = [&](uint32_t a, uint32_t b) { return net_->link_params(a, b).latency_ms; };
+    double all_links = 0;
+    size_t n_links = 0;
+    for (const auto& [a, b] : net_->edges()) {
+      all_links += static_cast<double>(latency(static_cast<uint32_t>(a), static_cast<uint32_t>(b)));
+      ++n_links;
+    }
+    if (n_links) res_.link_ms_mean = all_links / static_cast<double>(n_links);
+    const size_t root = obs_->global_root();
+    const std::vector<uint64_t> best =
+        dijkstra(obs_->live_adj(), static_cast<uint32_t>(root), latency, alive);
+    std::vector<double> stretch;
+    double parent_ms = 0, parent_cost = 0;
+    size_t children = 0, measured = 0;
+    for (size_t i = 0; i < net_->size(); ++i) {
+      if (!alive[i] || i == root) continue;
+      Node& n = net_->node(i);
+      const Coords& c = n.tree().my_coords();
+      if (c.size() < 2 || !(c.back() == net_->node(root).identity().node_addr())) continue;
+      uint64_t path = 0;
+      bool ok = true;
+      for (size_t k = 0; k + 1 < c.size() && ok; ++k) {
+        const auto x = obs_->index_of(c[k]), y = obs_->index_of(c[k + 1]);
+        if (!x || !y) ok = false;
+        else path += latency(static_cast<uint32_t>(*x), static_cast<uint32_t>(*y));
+      }
+      const auto par = obs_->index_of(c[1]);
+      if (!ok || !par || best[i] == kUnreachable64 || best[i] == 0) continue;
+      stretch.push_back(static_cast<double>(path) / static_cast<double>(best[i]));
+      parent_ms += static_cast<double>(latency(static_cast<uint32_t>(i), static_cast<uint32_t>(*par)));
+      if (const size_t pi = n.find_peer(c[1]); pi != PeerView::kNoPeer) {
+        parent_cost += n.peer(pi).link_cost;
+        if (const Peer* p = n.link().find_peer(c[1]); p && p->mmp && p->mmp->metrics.srtt_ms())
+          ++measured;
+      }
+      ++children;
+    }
+    if (!children) return;
+    const Spread sp = spread(stretch);
+    res_.tree_root_stretch_p50 = sp.p50;
+    res_.tree_root_stretch_p99 = sp.p99;
+    res_.parent_link_ms_mean = parent_ms / static_cast<double>(children);
+    res_.parent_cost_mean = parent_cost / static_cast<double>(children);
+    res_.parent_measured = static_cast<double>(measured) / static_cast<double>(children);
   }
 
   // `last_switch_ms`: the last parent switch seen so far, relative to t0.

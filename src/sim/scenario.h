@@ -36,10 +36,18 @@ struct ScenarioConfig {
   uint64_t seed = 1;
   double degree = 6.0;  // geometric mean degree; scale-free m (edges per new node)
   uint64_t latency_ms = 10;
-  // > latency_ms: each link's one-way latency is drawn once, uniformly from
-  // [latency_ms, latency_max_ms] (deterministic for the seed).
+  // > latency_ms: each link's one-way latency is drawn once from
+  // [latency_ms, latency_max_ms] (deterministic for the seed), by
+  // latency_dist: uniformly, or (geometric topology only) in proportion to
+  // the link's length: latency_ms + (latency_max_ms - latency_ms) * length /
+  // radius, rounded (a repair edge longer than the radius costs more).
   uint64_t latency_max_ms = 0;
+  enum class LatencyDist : uint8_t { kUniform, kDistance };
+  LatencyDist latency_dist = LatencyDist::kUniform;
   double loss = 0.0;
+  // > loss: each link's loss probability is drawn once, uniformly from
+  // [loss, loss_max].
+  double loss_max = 0.0;
   uint16_t mtu = 1280;  // transport MTU (see SimOptions::mtu)
   // Reachability pairs after the initial convergence: 0 = every ordered pair
   // when n <= kAllPairsMaxNodes, else a deterministic sample of kDefaultPairs.
@@ -105,6 +113,11 @@ struct ReachStats {
   double hops_mean = 0, shortest_mean = 0;
   double stretch_p50 = 0, stretch_p99 = 0, stretch_max = 0, stretch_mean = 0;
   size_t stretch_one = 0;  // delivered on a shortest path
+  // Latency stretch: the datagram's one-way time from send to delivery (the
+  // sum of the latencies of the links it took) / the lowest-latency path on
+  // the live graph (Dijkstra over the links' configured latencies).
+  double lat_stretch_p50 = 0, lat_stretch_p99 = 0, lat_stretch_max = 0, lat_stretch_mean = 0;
+  double path_ms_mean = 0, best_ms_mean = 0;
   [[nodiscard]] double found_ratio() const {
     return pairs ? double(lookup_found) / double(pairs) : 0;
   }
@@ -135,6 +148,15 @@ struct ScenarioResult {
   uint64_t tree_stable_ms = 0;
   bool tree_stable = false;
   uint64_t stabilise_filter_announces = 0;  // FilterAnnounces sent meanwhile
+  // The tree the initial convergence settled on (after stabilisation): for
+  // each live non-root node, the latency of its tree path to the root (sum
+  // of its ancestors' parent links) / the lowest-latency path to the root;
+  // and the mean one-way latency of parent links vs of all links.
+  double tree_root_stretch_p50 = 0, tree_root_stretch_p99 = 0;
+  double parent_link_ms_mean = 0, link_ms_mean = 0;
+  // Mean link cost (the child's MMP view, docs/spec/stp-bloom.md §4.4) of
+  // parent links, and the share of non-root nodes with a measured parent.
+  double parent_cost_mean = 0, parent_measured = 0;
   // Steady state (after the initial convergence, no data traffic).
   uint64_t quiet_ms = 0;
   double control_bytes_per_node_s = 0, control_packets_per_node_s = 0;

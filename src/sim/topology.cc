@@ -4,6 +4,7 @@
 #include <limits>
 #include <cmath>
 #include <numbers>
+#include <queue>
 
 #include "util/rng.h"
 
@@ -255,6 +256,32 @@ std::vector<uint32_t> bfs_hops(const Adjacency& adj, uint32_t src, const std::ve
       }
   }
   return d;
+}
+
+std::vector<uint64_t> dijkstra(const Adjacency& adj, uint32_t src,
+                               const std::function<uint64_t(uint32_t, uint32_t)>& weight,
+                               const std::vector<bool>& alive) {
+  std::vector<uint64_t> dist(adj.size(), kUnreachable64);
+  auto live = [&](uint32_t v) { return alive.empty() || alive[v]; };
+  if (src >= adj.size() || !live(src)) return dist;
+  using Item = std::pair<uint64_t, uint32_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> q;
+  dist[src] = 0;
+  q.emplace(0, src);
+  while (!q.empty()) {
+    const auto [d, u] = q.top();
+    q.pop();
+    if (d != dist[u]) continue;
+    for (uint32_t v : adj[u]) {
+      if (!live(v)) continue;
+      const uint64_t nd = d + weight(u, v);
+      if (nd < dist[v]) {
+        dist[v] = nd;
+        q.emplace(nd, v);
+      }
+    }
+  }
+  return dist;
 }
 
 size_t components(const Adjacency& adj, std::vector<uint32_t>& comp,

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,12 @@ inline constexpr uint32_t kUnreachable = UINT32_MAX;
 // Hop counts from src (kUnreachable where unreachable). `alive`, when not
 // empty, masks nodes out (a dead src reaches nothing).
 std::vector<uint32_t> bfs_hops(const Adjacency& adj, uint32_t src,
+                               const std::vector<bool>& alive = {});
+// Shortest path lengths from src with weight(a, b) per edge (kUnreachable64
+// where unreachable; `alive` masks nodes out as for bfs_hops).
+inline constexpr uint64_t kUnreachable64 = UINT64_MAX;
+std::vector<uint64_t> dijkstra(const Adjacency& adj, uint32_t src,
+                               const std::function<uint64_t(uint32_t, uint32_t)>& weight,
                                const std::vector<bool>& alive = {});
 // Component id per node (dead nodes: UINT32_MAX); returns the count.
 size_t components(const Adjacency& adj, std::vector<uint32_t>& comp,

@@ -55,7 +55,7 @@ for k in "$D" "$M1" "$M2" "$S"; do start "$k"; done
 
 wait_until 30 has_peers "$S" 2 || fail "S did not link to M1 and M2"
 wait_until 30 has_peers "$D" 2 || fail "D did not link to M1 and M2"
-addr_d=$(addr_of "$D"); addr_m1=$(addr_of "$M1"); addr_m2=$(addr_of "$M2")
+addr_d=$(addr_of "$D")
 parent_is() { [ "$(ctl "$S" show tree | json 'd["parent"]')" = "$1" ]; }
 # sent_to KEY: frames S has sent to that peer (show peers stats).
 sent_to() {
@@ -75,21 +75,22 @@ pings_via() {
   [ $((v1 - v0)) -ge 30 ] && [ $((o1 - o0)) -lt 25 ]
 }
 
-wait_until 40 parent_is "$addr_m2" ||
-  fail "phase 1: S's parent is not M2 (the fast link): $(ctl "$S" show tree) $(ctl "$S" show peers)"
-ctl "$S" show peers | json '[ (p["display_name"], p["effective_depth"]) for p in d["peers"] ]'
-# The route: S -> D through M2 (a session needs a lookup first; retry once).
-pings_via "$M2" "$M1" || { sleep 2; pings_via "$M2" "$M1"; } ||
-  fail "phase 1: pings S -> D did not go through M2"
-pass "phase 1: S's parent is M2 (fast), S -> D goes through M2"
+# expect PHASE SECONDS FAST SLOW: within SECONDS S's parent is FAST, and
+# S's pings to D go through FAST (the first may wait for a lookup: retried once).
+expect() {
+  local fast_addr; fast_addr=$(addr_of "$3")
+  wait_until "$2" parent_is "$fast_addr" ||
+    fail "$1: S's parent is not the fast link's peer: $(ctl "$S" show tree) $(ctl "$S" show peers)"
+  ctl "$S" show peers | json '[ (p["display_name"], p["effective_depth"]) for p in d["peers"] ]'
+  pings_via "$3" "$4" || { sleep 2; pings_via "$3" "$4"; } ||
+    fail "$1: pings S -> D did not go through the fast link"
+}
 
+expect "phase 1" 40 "$M2" "$M1"
+pass "phase 1: S's parent is M2 (fast), S -> D goes through M2"
 # Swap the delays of S's two links.
 echo "delay 2" >/dev/udp/127.0.0.1/"$cport_sm1"
 echo "delay 60" >/dev/udp/127.0.0.1/"$cport_sm2"
-wait_until 60 parent_is "$addr_m1" ||
-  fail "phase 2: S's parent did not move to M1 after the swap: $(ctl "$S" show tree) $(ctl "$S" show peers)"
-ctl "$S" show peers | json '[ (p["display_name"], p["effective_depth"]) for p in d["peers"] ]'
-pings_via "$M1" "$M2" || { sleep 2; pings_via "$M1" "$M2"; } ||
-  fail "phase 2: pings S -> D did not go through M1"
+expect "phase 2" 60 "$M1" "$M2"
 pass "phase 2: after the swap S's parent is M1, S -> D goes through M1"
 [ "$(ctl "$S" show tree | json 'd["root"]')" = "$addr_d" ] || fail "D is not the root"

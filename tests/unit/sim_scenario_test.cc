@@ -79,6 +79,32 @@ TEST_F(SimScenario, ThreeNodeLineHopsAndStretch) {
   EXPECT_DOUBLE_EQ(q.stretch_max, 1.0);
 }
 
+// Latency stretch on a 4-node ring whose links get different latencies (one
+// path per pair is cheaper): the measured one-way times are never below the
+// Dijkstra optimum, and the tree report sees the links' latencies and costs.
+TEST_F(SimScenario, LatencyStretchAgainstTheLowestLatencyPath) {
+  ScenarioConfig c = base(TopologyKind::kRing);
+  c.nodes = 4;
+  c.pairs = 0;  // all 12 ordered pairs
+  c.latency_ms = 2;
+  c.latency_max_ms = 40;
+  c.stable_ms = 65'000;
+  const ScenarioResult r = run_scenario(c);
+  ASSERT_EQ(r.phases.size(), 1u);
+  expect_full_reach(r.phases[0]);
+  const ReachStats& q = *r.phases[0].reach;
+  EXPECT_GE(q.lat_stretch_p50, 1.0);
+  EXPECT_GE(q.lat_stretch_max, q.lat_stretch_p99);
+  EXPECT_GE(q.path_ms_mean, q.best_ms_mean);
+  EXPECT_GT(q.best_ms_mean, 2.0);
+  EXPECT_GE(r.tree_root_stretch_p50, 1.0);
+  EXPECT_GE(r.parent_link_ms_mean, 2.0);
+  EXPECT_LE(r.parent_link_ms_mean, 40.0);
+  EXPECT_GT(r.link_ms_mean, 2.0);
+  EXPECT_DOUBLE_EQ(r.parent_measured, 1.0);  // every parent link has an SRTT
+  EXPECT_GT(r.parent_cost_mean, 1.0);
+}
+
 TEST_F(SimScenario, ConvergesOnEveryTopology) {
   for (auto k : {TopologyKind::kLine, TopologyKind::kRing, TopologyKind::kGrid,
                  TopologyKind::kGeometric, TopologyKind::kScaleFree}) {

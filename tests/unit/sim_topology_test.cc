@@ -118,6 +118,17 @@ TEST(SimTopology, BfsComponentsBridges) {
   EXPECT_EQ(bridges(adjacency(5, make_line(5).edges)).size(), 4u);
 }
 
+TEST(SimTopology, DijkstraTakesTheCheaperLongerPath) {
+  // 0-1-2 costs 1 + 1, the direct 0-2 costs 5; node 3 is dead.
+  const Adjacency adj = adjacency(4, {{0, 1}, {1, 2}, {0, 2}, {2, 3}});
+  auto w = [](uint32_t a, uint32_t b) -> uint64_t { return (a | b) == 2 ? 5 : 1; };
+  const auto d = dijkstra(adj, 0, w, {true, true, true, false});
+  EXPECT_EQ(d[0], 0u);
+  EXPECT_EQ(d[1], 1u);
+  EXPECT_EQ(d[2], 2u);
+  EXPECT_EQ(d[3], kUnreachable64);
+}
+
 TEST(SimTopology, ParseNames) {
   for (auto k : {TopologyKind::kLine, TopologyKind::kRing, TopologyKind::kGrid,
                  TopologyKind::kGeometric, TopologyKind::kScaleFree})
