@@ -105,6 +105,7 @@ void Node::rebuild_peer_list() {
   std::sort(peer_list_.begin(), peer_list_.end(),
             [](const Peer* a, const Peer* b) { return a->id.node_addr() < b->id.node_addr(); });
 }
+
 namespace {
 double peer_link_cost(const Peer& p) {
   return p.mmp ? mmp::link_cost(p.mmp->metrics.etx, p.mmp->metrics.srtt_ms())

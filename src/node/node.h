@@ -127,6 +127,7 @@ class Node : public LinkUpper, public PeerView {
   void on_peer_up(const Peer& p, uint64_t now_ms) override;
   void on_peer_down(const NodeAddr& a, uint64_t now_ms) override;
   bool on_link_message(Peer& p, uint8_t msg_type, PacketBuf&& frame, bool ce, uint64_t now_ms) override;
+  void on_first_rtt(Peer& p, uint64_t now_ms) override;
 
   // ---- PeerView (what the routing cores see) ----
   const NodeAddr& self_addr() const override { return id_.node_addr(); }
@@ -134,7 +135,6 @@ class Node : public LinkUpper, public PeerView {
   size_t peer_count() const override { return peer_list_.size(); }
   PeerInfo peer(size_t i) const override;
   bool peer_may_reach(size_t i, const RouteDest& dest) const override;
-  void on_first_rtt(Peer& p, uint64_t now_ms) override;
   size_t find_peer(const NodeAddr& addr) const override;
   uint16_t link_mtu(size_t i) const override;
 
