@@ -39,9 +39,15 @@ c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
 open(sys.argv[3], "w").write(f"{n} {h.hexdigest()}\n")
 PY
 snd=$!
-sleep 2
 fwd() { ctl "$1" stats metrics | json 'd["forwarding"]["forwarded_packets"]'; }
-fb=$(fwd b); fd=$(fwd d)
+# Restart the transit node that carries the transfer: wait (up to 5 s) until
+# one of them has forwarded a good part of it.
+fb=0; fd=0
+for _ in $(seq 1 25); do
+  sleep 0.2
+  fb=$(fwd b); fd=$(fwd d)
+  [ $((fb + fd)) -ge 2000 ] && break
+done
 if [ "$fb" -ge "$fd" ]; then mid=b; else mid=d; fi
 echo "   transit: B forwarded $fb, D forwarded $fd; restarting $mid"
 kill -TERM "$(pid_of "$mid")"
@@ -52,5 +58,7 @@ wait "$srv" || fail "receiver failed"
 [ "$(cat "$WORK/a/sent.sha")" = "$(cat "$WORK/c/recv.sha")" ] ||
   fail "checksums differ: sent $(cat "$WORK/a/sent.sha") received $(cat "$WORK/c/recv.sha")"
 other=$([ "$mid" = b ] && echo d || echo b)
-[ "$(fwd "$other")" -gt 100 ] || fail "the other transit node ($other) carried nothing"
+before=$([ "$other" = b ] && echo "$fb" || echo "$fd")
+[ $(( $(fwd "$other") - before )) -gt 100 ] ||
+  fail "the other transit node ($other) carried nothing after the restart ($before before, $(fwd "$other") now)"
 pass "$MB MB A -> C completed across the restart of $mid, sha256 matches; $other carried $(fwd "$other") packets"
