@@ -130,7 +130,7 @@ constexpr std::array<Field<NativeCounters>, 17> kNativeFields = {
 };
 
 // LinkCounters' scalar fields (its drops array is listed by reason).
-constexpr std::array<Field<LinkCounters>, 15> kLinkFields = {
+constexpr std::array<Field<LinkCounters>, 17> kLinkFields = {
     FIPS_FIELD(LinkCounters, frames_in),
     FIPS_FIELD(LinkCounters, frames_out),
     FIPS_FIELD(LinkCounters, bytes_in),
@@ -143,6 +143,8 @@ constexpr std::array<Field<LinkCounters>, 15> kLinkFields = {
     FIPS_FIELD(LinkCounters, disconnects_sent),
     FIPS_FIELD(LinkCounters, unproven_handshakes_expired),
     FIPS_FIELD(LinkCounters, strangers_evicted),
+    FIPS_FIELD(LinkCounters, unproven_strangers_evicted),
+    FIPS_FIELD(LinkCounters, idle_strangers_evicted),
     FIPS_FIELD(LinkCounters, mmp_sender_reports_received),
     FIPS_FIELD(LinkCounters, mmp_receiver_reports_received),
     FIPS_FIELD(LinkCounters, mmp_reports_sent),

@@ -125,18 +125,51 @@ bool LinkLayer::stranger_holds_slot() const {
 
 bool LinkLayer::make_room(const NodeAddr& newcomer, uint64_t now) {
   if (!full()) return true;
-  if (!wanted_.count(newcomer)) return false;  // strangers wait for a free slot
   Peer* victim = nullptr;
-  for (auto& [a, p] : peers_) {
-    if (wanted_.count(a)) continue;
-    if (!victim || p->last_useful_ms < victim->last_useful_ms ||
-        (p->last_useful_ms == victim->last_useful_ms && p->link_id < victim->link_id))
-      victim = p.get();
+  const char* why = nullptr;
+  // Listed: in our peers: (we keep it connected) or named in peers.allow.
+  auto listed = [&](const NodeAddr& a) {
+    return wanted_.count(a) != 0 || (acl_ && acl_->check(a) == AclDecision::kAllowList);
+  };
+  if (listed(newcomer)) {
+    for (auto& [a, p] : peers_) {
+      if (listed(a)) continue;
+      if (!victim || p->last_useful_ms < victim->last_useful_ms ||
+          (p->last_useful_ms == victim->last_useful_ms && p->link_id < victim->link_id))
+        victim = p.get();
+    }
+    if (victim) {
+      why = wanted_.count(newcomer) ? "a configured peer" : "an allow-listed peer";
+      ++counters_.strangers_evicted;
+    }
   }
-  if (!victim) return false;  // every slot holds a configured peer
-  LOG_INFO("max_peers: %s gives its slot to configured peer %s",
-           display_name(victim->id.node_addr()).c_str(), display_name(newcomer).c_str());
-  ++counters_.strangers_evicted;
+  if (!victim) {
+    // Anyone else (or a listed peer with only listed peers to displace): first the oldest stranger that never sent a frame
+    // after our msg2 (a msg1 flood holds slots this way), then, rate-bounded,
+    // the one idle longest past stranger_idle_ms.
+    if (cfg_.unproven_grace_ms)
+      for (auto& [a, p] : peers_)
+        if (!wanted_.count(a) && !p->proven && now - p->linked_ms >= cfg_.unproven_grace_ms &&
+            (!victim || p->linked_ms < victim->linked_ms))
+          victim = p.get();
+    if (victim) {
+      why = "a newcomer; it sent no frame after the handshake";
+      ++counters_.unproven_strangers_evicted;
+    } else if (cfg_.stranger_idle_ms) {
+      auto idle_since = [](const Peer& p) { return std::max(p.last_useful_ms, p.linked_ms); };
+      for (auto& [a, p] : peers_)
+        if (!wanted_.count(a) && now - idle_since(*p) >= cfg_.stranger_idle_ms &&
+            (!victim || idle_since(*p) < idle_since(*victim)))
+          victim = p.get();
+      if (!victim || !idle_evict_bucket_.try_take(now)) return false;
+      why = "a newcomer; it carried only link upkeep";
+      ++counters_.idle_strangers_evicted;
+    } else {
+      return false;
+    }
+  }
+  LOG_INFO("max_peers: stranger %s gives its slot to %s (%s)",
+           display_name(victim->id.node_addr()).c_str(), display_name(newcomer).c_str(), why);
   disconnect(victim->id.node_addr(), fmp::DisconnectReason::kResourceExhaustion, now);
   return true;
 }
@@ -174,11 +207,12 @@ bool LinkLayer::admit_msg1(TransportId tid, const TransportAddr& from, bool know
         counters_.drop(LinkDrop::kMsg1RateLimited);
         return false;
       }
-  uint32_t s = source_buckets_.find(from);
+  const TransportAddr host = from.host();
+  uint32_t s = source_buckets_.find(host);
   if (s == decltype(source_buckets_)::kNil) {
     if (source_buckets_.size() >= std::max<size_t>(cfg_.max_sources, 1))
       source_buckets_.erase(source_buckets_.oldest());
-    s = source_buckets_.insert(from, TokenBucket(cfg_.source_burst, cfg_.source_rate));
+    s = source_buckets_.insert(host, TokenBucket(cfg_.source_burst, cfg_.source_rate));
   } else {
     source_buckets_.touch(s);
   }
@@ -476,7 +510,7 @@ Peer& LinkLayer::promote_session(const PeerIdentity& id, bool outbound, Transpor
   p->addr = addr;
   const uint32_t our_index = s->our_index;
   p->current = std::move(s);
-  p->session_established_ms = now;
+  p->session_established_ms = p->linked_ms = now;
   p->rekey_jitter_ms = new_jitter();
   p->authenticated_wall_ms = p->last_seen_wall_ms = io_.wall_ms();
   // The spin-bit initiator is the side that dialled (reference active.rs).

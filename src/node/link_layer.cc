@@ -57,6 +57,7 @@ LinkLayer::LinkLayer(const Identity& local, const Epoch& epoch, LinkConfig cfg, 
       stranger_bucket_(cfg.handshake_burst, cfg.handshake_rate),
       established_bucket_(cfg.established_burst, cfg.established_rate),
       expected_bucket_(cfg.expected_burst, cfg.expected_rate),
+      idle_evict_bucket_(cfg.idle_evict_burst, cfg.idle_evict_rate),
       source_buckets_(rng_seed ^ 0x5eed5eed5eed5eedULL) {}
 
 LinkLayer::~LinkLayer() = default;
@@ -162,6 +163,7 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
     io_.link_authenticated(tid, from);
   }
   p.last_recv_ms = now;
+  p.proven = true;
   p.last_seen_wall_ms = io_.wall_ms();
   ++p.stats.packets_recv;
   p.stats.bytes_recv += pkt.size();

@@ -53,13 +53,21 @@ struct LinkConfig {
   double handshake_burst = 100, handshake_rate = 10;
   double established_burst = 128, established_rate = 6.4;
   // Ours (issue 15): a stranger's msg1 first takes a token from its source
-  // address's own bucket, so garbage from one source cannot drain the global
-  // stranger bucket for everyone; at most max_sources addresses are tracked
-  // (oldest forgotten). A msg1 from an address we dial a configured peer at
-  // takes from the expected bucket instead, which strangers cannot drain.
-  double source_burst = 4, source_rate = 1;
+  // host's own bucket (IPv4 address or IPv6 /64, any port), so garbage from
+  // one host cannot drain the global stranger bucket for everyone; at most
+  // max_sources hosts are tracked (oldest forgotten). A msg1 from an address
+  // we dial a configured peer at takes from the expected bucket instead,
+  // which strangers cannot drain.
+  double source_burst = 8, source_rate = 2;
   size_t max_sources = 4096;
   double expected_burst = 32, expected_rate = 8;
+  // Ours (issue 15): at max_peers a stranger newcomer displaces a stranger
+  // that has sent no frame for unproven_grace_ms after its link was made, or
+  // (bounded by idle_evict_burst/rate) one that carried nothing but
+  // heartbeats and MMP reports for stranger_idle_ms. 0 turns a rule off.
+  uint64_t unproven_grace_ms = 2'000;
+  uint64_t stranger_idle_ms = 30'000;
+  double idle_evict_burst = 2, idle_evict_rate = 1;
   uint64_t retry_base_ms = 5'000;
   uint64_t retry_max_ms = 300'000;
   uint32_t max_retries = 5;
@@ -241,11 +249,14 @@ class LinkLayer {
   TokenBucket stranger_bucket_;
   TokenBucket established_bucket_;
   TokenBucket expected_bucket_;
+  TokenBucket idle_evict_bucket_;
   LruTable<TransportAddr, TokenBucket, TransportAddrHash> source_buckets_;
   // msg1 admission before any DH: which bucket pays for this packet.
   bool admit_msg1(TransportId tid, const TransportAddr& from, bool known, uint64_t now);
-  // At max_peers, a configured peer (one we keep connected) gets a slot: the
-  // stranger with the oldest useful traffic is disconnected. True when there
+  // At max_peers, a configured peer (one we keep connected) or one named in
+  // peers.allow gets a slot: the unlisted peer with the oldest useful traffic
+  // is disconnected. Any other newcomer gets the slot of an unproven or
+  // long-idle stranger (see LinkConfig::unproven_grace_ms). True when there
   // is room (or none is needed).
   bool make_room(const NodeAddr& newcomer, uint64_t now);
   [[nodiscard]] bool full() const { return cfg_.max_peers && peers_.size() >= cfg_.max_peers; }

@@ -36,7 +36,7 @@ enum class LinkDrop : uint8_t {
   kMalformedMessage,   // a link message failed to decode (Disconnect, ...)
   kUnhandledMessage,   // a valid link message with no consumer yet
   kMsg1RateLimited,    // handshake admission bucket empty
-  kMsg1SourceRateLimited,  // ours: this source address's own bucket is empty
+  kMsg1SourceRateLimited,  // ours: this source host's own bucket is empty
   kMsg1Malformed,      // msg1 frame failed to decode
   kMsg1NoiseFailed,    // msg1 failed Noise processing
   kMsg1Refused,        // inbound not accepted on this transport
@@ -69,6 +69,11 @@ struct LinkCounters {
   // Peers not in our configuration disconnected to give a configured peer
   // its slot at max_peers (ours, issue 15).
   uint64_t strangers_evicted = 0;
+  // Ours (issue 15): at max_peers a stranger newcomer takes the slot of a
+  // stranger that never sent a frame after our msg2 (unproven), or, at most
+  // one per second, of one that carried only link upkeep for
+  // stranger_idle_ms (idle).
+  uint64_t unproven_strangers_evicted = 0, idle_strangers_evicted = 0;
   // Link MMP reports that decoded (malformed ones: kMalformedMessage).
   uint64_t mmp_sender_reports_received = 0, mmp_receiver_reports_received = 0;
   uint64_t mmp_reports_sent = 0;
@@ -133,6 +138,11 @@ struct Peer {
   // Last frame carrying more than link upkeep (not a heartbeat or an MMP
   // report); 0 = none yet. Decides which stranger gives way (make_room).
   uint64_t last_useful_ms = 0;
+  uint64_t linked_ms = 0;  // when this link was made (never reset by rekeys)
+  // An authenticated frame has arrived from the peer on this link. A stranger
+  // that has sent none since our msg2 may be a flood of msg1s that never
+  // follows up; at max_peers it gives way to a newcomer (make_room).
+  bool proven = false;
   uint64_t last_heartbeat_ms = 0;
   bool heartbeat_sent = false;
   uint32_t consecutive_decrypt_failures = 0;

@@ -96,6 +96,14 @@ TransportAddr TransportAddr::synthetic(uint64_t id) {
   return a;
 }
 
+TransportAddr TransportAddr::host() const {
+  TransportAddr h = *this;
+  if (family_ == kSynthetic) return h;
+  h.port_ = 0;
+  if (family_ == AF_INET6) std::memset(h.ip_ + 8, 0, 8);
+  return h;
+}
+
 uint64_t TransportAddr::synthetic_id() const {
   uint64_t id = 0;
   if (family_ == kSynthetic) std::memcpy(&id, ip_, sizeof id);

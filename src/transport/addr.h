@@ -35,6 +35,10 @@ class TransportAddr {
   // Fills a sockaddr_in / sockaddr_in6 (for an AF_INET6 socket, v4 addresses
   // are written IPv4-mapped when v6_socket is true). Returns the length.
   socklen_t to_sockaddr(sockaddr_storage& ss, bool v6_socket) const;
+  // The source a per-source budget is kept for: the IPv4 address, the IPv6
+  // /64 (one subscriber's usual allocation), or the synthetic address
+  // itself; always with port 0.
+  [[nodiscard]] TransportAddr host() const;
   std::string str() const;
 
   bool operator==(const TransportAddr& o) const {

@@ -269,9 +269,9 @@ TEST(ControlRoutingQueries, ShowMetricsShape) {
             R"("drop_oversize":11,"drop_pending_queue_full":0,"drop_too_many_flows":0,)"
             R"("flows_accepted":0,"flows_closed":0,"flows_expired":0,"flows_opened":0,)"
             R"("received_bytes":0,"received_datagrams":0,"sent_bytes":0,"sent_datagrams":0})");
-  // link (ours): one key per drop reason plus the 14 scalar counters.
+  // link (ours): one key per drop reason plus the 17 scalar counters.
   const json& lj = j.at("link");
-  EXPECT_EQ(lj.size(), static_cast<size_t>(LinkDrop::kCount) + 15);
+  EXPECT_EQ(lj.size(), static_cast<size_t>(LinkDrop::kCount) + 17);
   EXPECT_EQ(lj.at("replay"), 2);
   EXPECT_EQ(lj.at("send_failed"), 1);
   EXPECT_EQ(lj.at("too_short"), 0);

@@ -188,3 +188,32 @@ TEST_F(LinkAclDeniedAfterLinking, ARestartLeavesTheOldLinkToItsDeadTimeout) {
 
 }  // namespace
 }  // namespace fips
+
+namespace fips {
+namespace {
+
+// Issue 15 (2): a peer named in peers.allow finds a slot at max_peers as a
+// configured one does: the unlisted peer with the oldest useful traffic gives
+// way, even one that spoke (an unlisted newcomer would have to wait).
+TEST(LinkAcl, AllowListedPeerTakesAStrangersSlotAtMaxPeers) {
+  LinkConfig cfg;
+  cfg.max_peers = 1;
+  LinkNet net;
+  LinkNode& hub = net.add(cfg);
+  LinkNode& s = net.add();
+  LinkNode& friend_node = net.add();
+  const PeerAcl acl = acl_of(friend_node.id.npub() + "\n", "");
+  hub.link->set_peer_acl(&acl);
+  net.connect(s, hub);
+  net.run_for(100);
+  ASSERT_TRUE(s.send_seq(hub.id.node_addr(), 1));  // proven and useful
+  net.run_for(100);
+  net.connect(friend_node, hub);
+  net.run_for(200);
+  EXPECT_TRUE(net.linked(friend_node, hub));
+  EXPECT_FALSE(hub.link->find_peer(s.id.node_addr()));
+  EXPECT_EQ(hub.link->counters().strangers_evicted, 1u);
+}
+
+}  // namespace
+}  // namespace fips

@@ -648,6 +648,58 @@ TEST(LinkLayer, ConfiguredPeersTakeSlotsFromStrangersAtMaxPeers) {
   }
 }
 
+// Issue 15 (2): a stranger that got our msg2 but never sent a frame (a
+// flood of valid msg1s) gives its slot to a newcomer once it has been silent
+// for unproven_grace_ms; a stranger that spoke keeps it until it has carried
+// only link upkeep (heartbeats) for stranger_idle_ms.
+TEST(LinkLayer, StrangerNewcomerTakesTheSlotOfAStrangerThatNeverSpoke) {
+  LinkConfig cfg;
+  cfg.max_peers = 1;
+  LinkNet net;
+  LinkNode& hub = net.add(cfg);
+  LinkNode& mute = net.add();
+  LinkNode& n = net.add();
+  // mute's msg1 reaches the hub; nothing it sends afterwards does.
+  net.hook = [&](const TransportAddr& from, const TransportAddr&, PacketBuf& p) {
+    return !(from == mute.addr && p.data()[0] != 0x01);
+  };
+  net.connect(mute, hub);
+  net.run_for(100);
+  ASSERT_TRUE(hub.link->find_peer(mute.id.node_addr()));
+  net.connect(n, hub);
+  net.run_for(1'500);  // inside the grace: the newcomer waits
+  EXPECT_FALSE(net.linked(n, hub));
+  EXPECT_GE(drops(hub, LinkDrop::kMsg1AtMaxPeers), 1u);
+  net.run_for(3'000);  // n's resend after the grace gets the slot
+  EXPECT_TRUE(net.linked(n, hub));
+  EXPECT_FALSE(hub.link->find_peer(mute.id.node_addr()));
+  EXPECT_EQ(hub.link->counters().unproven_strangers_evicted, 1u);
+  EXPECT_EQ(hub.link->counters().strangers_evicted, 0u);
+}
+
+TEST(LinkLayer, StrangerThatSpokeKeepsItsSlotUntilIdle) {
+  LinkConfig cfg;
+  cfg.max_peers = 1;
+  LinkNet net;
+  LinkNode& hub = net.add(cfg);
+  LinkNode& s = net.add();
+  LinkNode& n = net.add();
+  net.connect(s, hub);
+  net.run_for(100);
+  ASSERT_TRUE(s.send_seq(hub.id.node_addr(), 1));  // proven and useful once
+  net.run_for(100);
+  net.connect(n, hub);
+  net.run_for(10'000);  // heartbeats flow; s is neither unproven nor idle long enough
+  EXPECT_FALSE(net.linked(n, hub));
+  EXPECT_TRUE(net.linked(s, hub));
+  EXPECT_EQ(hub.link->counters().unproven_strangers_evicted, 0u);
+  EXPECT_EQ(hub.link->counters().idle_strangers_evicted, 0u);
+  net.run_for(40'000);  // n redials after its handshake times out; s is idle past 30 s
+  EXPECT_TRUE(net.linked(n, hub));
+  EXPECT_FALSE(hub.link->find_peer(s.id.node_addr()));
+  EXPECT_EQ(hub.link->counters().idle_strangers_evicted, 1u);
+}
+
 TEST(LinkLayer, MaxPeersRefusesStrangers) {
   LinkConfig cfg;
   cfg.max_peers = 1;
