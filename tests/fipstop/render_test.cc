@@ -186,7 +186,8 @@ TEST(FipstopRender, ListeningPanelSitsBesideTrafficAndCapsItsRows) {
 
   // Table not loaded: the alert line, in the alert style even beside Traffic.
   rs["show_listening_sockets"].data["firewall_active"] = false;
-  const ScreenLine* alert = row_with(render(rs, ui, 140, 50), "fips-firewall.service inactive");
+  auto alerted = render(rs, ui, 140, 50);  // kept alive: row_with points into it
+  const ScreenLine* alert = row_with(alerted, "fips-firewall.service inactive");
   ASSERT_TRUE(alert);
   EXPECT_EQ(alert->style, Style::kAlert);
   EXPECT_NE(alert->text.find("all listeners exposed"), std::string::npos) << alert->text;
