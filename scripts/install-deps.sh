@@ -10,6 +10,7 @@ PKGS=(
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libmnl-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   python3 iproute2 iputils-ping iperf3 curl procps nftables
+  lintian systemd
 )
 
 missing=()
