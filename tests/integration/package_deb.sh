@@ -4,7 +4,9 @@
 # installed (owners, modes, conffiles, the fips user and group, the units),
 # run the installed daemon as the fips user with only CAP_NET_ADMIN in a
 # network namespace and reach its control socket as a member of the fips
-# group, reinstall over itself (same key and modes), then dpkg --purge and
+# group; two build-tree nodes dial it there: one links, the one listed in
+# /etc/fips/peers.deny is refused (counted, logged, and it does not believe it
+# is linked). Reinstall over itself (same key and modes), then dpkg --purge and
 # check that nothing is left: files, /run/fips,
 # unit state, user, group. The trap purges whatever a failure left behind.
 # Then make install as root into a scratch PREFIX: the same user, group and
@@ -110,6 +112,10 @@ if ! setpriv --reuid fips --regid fips --init-groups test -w /dev/net/tun; then
   chmod 0755 "$WORK"
   tun_bind="mount --bind $WORK/tun /dev/net/tun && "
 fi
+# Two build-tree nodes will dial it: F, and D, whom the admin denies.
+node f; node d
+printf '# denied by the package test\n%s\n' "$(npub d)" >/etc/fips/peers.deny
+chown root:fips /etc/fips/peers.deny; chmod 0640 /etc/fips/peers.deny
 ip netns exec "$NS" sh -c "${tun_bind}exec setpriv --reuid fips --regid fips --init-groups \
   --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin --bounding-set=-all,+net_admin \
   /usr/bin/fips --config /etc/fips/fips.yaml" >"$WORK/daemon.log" 2>&1 &
@@ -122,6 +128,32 @@ state=$(status | json 'd["tun_state"]')
 want /run/fips/control.sock 770 fips:fips
 grep -E "WARN|ERROR" "$WORK/daemon.log" && fail "the installed daemon warned: $(cat "$WORK/daemon.log")"
 pass "installed daemon as fips with CAP_NET_ADMIN: fips0 active, no warnings, socket 0770 fips:fips answers the group"
+# It joins a mesh and refuses the denied peer: F and D (build tree, no TUN)
+# dial its packaged UDP port in the same namespace.
+inpub=$(status | json 'd["npub"]')
+for n in f d; do
+  cat >"$WORK/$n/fips.yaml" <<YAML
+node: { identity: { persistent: true }, control: { socket_path: "$WORK/$n/control.sock" } }
+tun: { enabled: false }
+dns: { enabled: false }
+transports: { udp: { bind_addr: "127.0.0.1:0" } }
+peers:
+  - npub: "$inpub"
+    addresses: [ { transport: udp, addr: "127.0.0.1:2121" } ]
+YAML
+  ip netns exec "$NS" "$FIPS" -c "$WORK/$n/fips.yaml" >"$WORK/$n/log" 2>&1 &
+  PIDS+=($!)
+done
+installed_lists() { member timeout 5 /usr/bin/fipsctl show peers | grep -q "$1"; }
+denied_counted() { [ "$(member timeout 5 /usr/bin/fipsctl stats metrics | json 'd["link"]["acl_denied"]')" -ge 1 ]; }
+wait_until 15 installed_lists "$(npub f)" || fail "the installed daemon did not link to F: $(cat "$WORK/daemon.log")"
+wait_until 15 denied_counted || fail "no ACL refusal counted: $(member /usr/bin/fipsctl stats metrics)"
+installed_lists "$(npub d)" && fail "the denied peer D linked to the installed daemon"
+[ "$(ctl f show status | json 'd["peer_count"]')" = 1 ] || fail "F does not see the link"
+[ "$(ctl d show status | json 'd["peer_count"]')" = 0 ] || fail "D believes it is linked"
+grep -q "Rejected peer by ACL" "$WORK/daemon.log" || fail "no ACL log line: $(cat "$WORK/daemon.log")"
+pass "installed daemon joins a mesh (F linked) and refuses the peer in /etc/fips/peers.deny (D, counted and logged)"
+rm -f /etc/fips/peers.deny
 ip netns pids "$NS" | xargs -r kill -TERM
 ns_empty() { [ -z "$(ip netns pids "$NS")" ]; }
 wait_until 10 ns_empty || fail "installed daemon did not stop"
