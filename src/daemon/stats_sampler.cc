@@ -15,11 +15,17 @@ namespace {
 // Peer-table limit plus room for recently departed peers (their history
 // stays queryable until a newcomer needs the slot or 24 h pass).
 constexpr size_t kDepartedPeerSlots = 32;
+// Each tracked peer's rings take 282 KB, so a hub with thousands of links
+// keeps history for the first 128 present peers only (the default
+// max_peers; 45 MB with the departed slots). Later peers are counted in
+// peers_refused and have no history until a slot frees. Measured by
+// bench/scale_links.sh: without this bound 1,000 links cost 291 KB each.
+constexpr uint64_t kMaxTrackedPeers = 128;
 }  // namespace
 
 stats::StatsHistory& Daemon::history() {
   if (!history_) {
-    const uint64_t limit = std::clamp<uint64_t>(cfg_.node.limits.max_peers, 1, 4096);
+    const uint64_t limit = std::clamp<uint64_t>(cfg_.node.limits.max_peers, 1, kMaxTrackedPeers);
     history_ = std::make_unique<stats::StatsHistory>(static_cast<size_t>(limit) + kDepartedPeerSlots);
   }
   return *history_;

@@ -20,8 +20,8 @@
 // (allocated at construction); each tracked peer's 7 metrics take 282,240
 // bytes, allocated the first time its slot is used and reused after, so
 // nothing is allocated per tick once the slots in use exist. At most
-// `max_peers` peers are tracked (the daemon passes its peer-table limit plus
-// room for recently departed peers): a newcomer to a full table takes the
+// `max_peers` peers are tracked (the daemon passes its peer-table limit, at
+// most 128, plus 32 slots for recently departed peers): a newcomer to a full table takes the
 // slot of the longest-absent departed peer (`peers_replaced`), and if every
 // tracked peer is present it is not tracked (`peers_refused`). The
 // reference keeps departed peers for 24 h without a bound.
