@@ -447,6 +447,7 @@ StatusSnapshot Daemon::status_snapshot() const {
   s.persistent = persistent_;
   s.peer_count = node_->link().peer_count();
   s.link_count = node_->link().peer_count();
+  s.session_count = sessions_->sessions().size();  // every entry, as the reference (handshaking too)
   s.connection_count = node_->link().pending_count();
   for (auto& t : transports_) {
     if (!t || t->state() != TransportState::kUp) continue;

@@ -61,7 +61,9 @@ sessions=$(ctl a show sessions)
 [ "$(echo "$sessions" | json 'd["sessions"][0]["npub"]')" = "$(npub c)" ] || fail "A's session is not with C: $sessions"
 [ "$(ctl c show sessions | json 'd["sessions"][0]["state"]')" = established ] || fail "C has no established session"
 [ "$(ctl b show sessions | json 'len(d["sessions"])')" = 0 ] || fail "B (transit) holds a session"
-pass "fipsctl ping A -> C over a 2-hop FSP session; show sessions on A and C, none on B"
+[ "$(ctl a show status | json 'd["session_count"]')" = 1 ] || fail "A's show status session_count: $(ctl a show status)"
+[ "$(ctl b show status | json 'd["session_count"]')" = 0 ] || fail "B's show status session_count"
+pass "fipsctl ping A -> C over a 2-hop FSP session; show sessions on A and C, none on B; show status session_count 1 / 0"
 ctl a ping -c 1 "$ghost" >/dev/null 2>&1 && fail "ping of an absent node succeeded"
 pass "ping of an absent node fails"
 
