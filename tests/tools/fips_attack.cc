@@ -42,6 +42,7 @@
 #include "noise/handshake.h"
 #include "proto/fmp/wire.h"
 #include "util/bytes.h"
+#include "tools/ipv4_addr.h"
 
 namespace {
 
@@ -73,17 +74,6 @@ struct Options {
                "[--rate N] [--burst N] [--duration S] [--sources K] [--pool N] [--from IP [--hosts K]]\n",
                why);
   std::exit(2);
-}
-
-bool parse_addr(const std::string& s, sockaddr_in& out) {
-  const auto colon = s.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::memset(&out, 0, sizeof out);
-  out.sin_family = AF_INET;
-  const long port = std::strtol(s.c_str() + colon + 1, nullptr, 10);
-  if (port <= 0 || port > 65535) return false;
-  out.sin_port = htons(static_cast<uint16_t>(port));
-  return inet_pton(AF_INET, s.substr(0, colon).c_str(), &out.sin_addr) == 1;
 }
 
 Options parse(int argc, char** argv) {
@@ -124,7 +114,7 @@ int main(int argc, char** argv) {
   using namespace fips;
   const Options o = parse(argc, argv);
   sockaddr_in dst{};
-  if (!parse_addr(o.to, dst)) usage("--to must be IPv4 HOST:PORT");
+  if (!tools::parse_ipv4_addr(o.to, dst)) usage("--to must be IPv4 HOST:PORT");
 
   std::vector<int> socks;
   for (uint64_t i = 0; i < o.sources; ++i) {

@@ -47,6 +47,7 @@
 #include "noise/transport.h"
 #include "proto/fmp/wire.h"
 #include "util/bytes.h"
+#include "tools/ipv4_addr.h"
 
 namespace {
 
@@ -67,17 +68,6 @@ struct Options {
                "[--from IP] [--per-host K] [--in-flight K] [--ramp S] [--hold S] [--heartbeat S]\n",
                why);
   std::exit(2);
-}
-
-bool parse_addr(const std::string& s, sockaddr_in& out) {
-  const auto colon = s.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::memset(&out, 0, sizeof out);
-  out.sin_family = AF_INET;
-  const long port = std::strtol(s.c_str() + colon + 1, nullptr, 10);
-  if (port <= 0 || port > 65535) return false;
-  out.sin_port = htons(static_cast<uint16_t>(port));
-  return inet_pton(AF_INET, s.substr(0, colon).c_str(), &out.sin_addr) == 1;
 }
 
 Options parse(int argc, char** argv) {
@@ -123,7 +113,7 @@ int main(int argc, char** argv) {
   using namespace fips;
   const Options o = parse(argc, argv);
   sockaddr_in dst{};
-  if (!parse_addr(o.to, dst)) usage("--to must be IPv4 HOST:PORT");
+  if (!tools::parse_ipv4_addr(o.to, dst)) usage("--to must be IPv4 HOST:PORT");
   auto target_id = PeerIdentity::from_npub(o.npub);
   if (!target_id) usage("--npub does not parse");
   const CompressedKey target = target_id->compressed();
