@@ -144,12 +144,13 @@ bool LinkLayer::make_room(const NodeAddr& newcomer, uint64_t now) {
     }
   }
   if (!victim) {
-    // Anyone else (or a listed peer with only listed peers to displace): first the oldest stranger that never sent a frame
-    // after our msg2 (a msg1 flood holds slots this way), then, rate-bounded,
-    // the one idle longest past stranger_idle_ms.
+    // Anyone else (or a listed peer when only listed peers hold slots):
+    // first the oldest unlisted peer that never sent a frame after our msg2
+    // (a msg1 flood holds slots this way), then, rate-bounded, the unlisted
+    // one idle longest past stranger_idle_ms. Listed peers keep their slots.
     if (cfg_.unproven_grace_ms)
       for (auto& [a, p] : peers_)
-        if (!wanted_.count(a) && !p->proven && now - p->linked_ms >= cfg_.unproven_grace_ms &&
+        if (!listed(a) && !p->proven && now - p->linked_ms >= cfg_.unproven_grace_ms &&
             (!victim || p->linked_ms < victim->linked_ms))
           victim = p.get();
     if (victim) {
@@ -158,7 +159,7 @@ bool LinkLayer::make_room(const NodeAddr& newcomer, uint64_t now) {
     } else if (cfg_.stranger_idle_ms) {
       auto idle_since = [](const Peer& p) { return std::max(p.last_useful_ms, p.linked_ms); };
       for (auto& [a, p] : peers_)
-        if (!wanted_.count(a) && now - idle_since(*p) >= cfg_.stranger_idle_ms &&
+        if (!listed(a) && now - idle_since(*p) >= cfg_.stranger_idle_ms &&
             (!victim || idle_since(*p) < idle_since(*victim)))
           victim = p.get();
       if (!victim || !idle_evict_bucket_.try_take(now)) return false;
