@@ -186,10 +186,12 @@ void StatsHistory::tick(uint64_t now_ms, const NodeSample& s, std::span<const Pe
     slot->seen_tick = this_tick;
     push_peer(*slot, p, now_ms);
   }
+  bool no_room = false;  // once a newcomer finds none, none of the rest will this tick
   for (const PeerSample& p : peers) {
     if (find(p.addr) != nullptr) continue;
-    PeerSlot* slot = slot_for_newcomer(this_tick);
+    PeerSlot* slot = no_room ? nullptr : slot_for_newcomer(this_tick);
     if (slot == nullptr) {
+      no_room = true;
       ++counters_.peers_refused;
       continue;
     }
@@ -218,15 +220,15 @@ void StatsHistory::tick(uint64_t now_ms, const NodeSample& s, std::span<const Pe
   for (PeerSlot& slot : slots_) {
     if (slot.used && now_ms - slot.last_contact_ms >= kPeerRetentionSecs * 1000) {
       slot.used = false;
+      index_.erase(slot.addr);
       ++counters_.peers_expired;
     }
   }
 }
 
 const StatsHistory::PeerSlot* StatsHistory::find(const NodeAddr& a) const {
-  for (const PeerSlot& s : slots_)
-    if (s.used && s.addr == a) return &s;
-  return nullptr;
+  auto it = index_.find(a);
+  return it == index_.end() ? nullptr : &slots_[it->second];
 }
 
 StatsHistory::PeerSlot* StatsHistory::slot_for_newcomer(uint64_t this_tick) {
@@ -248,8 +250,10 @@ void StatsHistory::start_peer(PeerSlot& s, const NodeAddr& a, uint64_t now_ms) {
         make_rings(kPeerInfo, std::make_index_sequence<kPeerMetricCount>{}));
   // Gaps up to (not including) this tick's slot, as the node rings have.
   for (MetricRings& r : *s.rings) r.reset(ticks_, ticks_ / kDownsample);
+  if (s.used) index_.erase(s.addr);  // a departed peer's slot, reused
   s.used = true;
   s.addr = a;
+  index_[a] = static_cast<size_t>(&s - slots_.data());
   s.first_seen_ms = now_ms;
   s.last_contact_ms = now_ms;
   s.seen_tick = 0;

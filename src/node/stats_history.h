@@ -38,6 +38,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "identity/node_addr.h"
@@ -209,6 +210,9 @@ class StatsHistory {
 
   std::array<MetricRings, kMetricCount> node_;
   std::vector<PeerSlot> slots_;  // grows to max_peers_, never shrinks
+  // addr -> index in slots_ for the used slots: a hub samples thousands of
+  // peers a second against at most max_peers_ slots.
+  std::unordered_map<NodeAddr, size_t, NodeAddrHash> index_;
   size_t max_peers_;
   uint64_t ticks_ = 0;  // fast samples pushed so far
   HistoryCounters counters_;
