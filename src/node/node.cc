@@ -99,11 +99,24 @@ Node::~Node() = default;
 
 // ---- peers ----
 
-void Node::rebuild_peer_list() {
-  peer_list_.clear();
-  link_.for_each_peer([&](Peer& p) { peer_list_.push_back(&p); });
-  std::sort(peer_list_.begin(), peer_list_.end(),
-            [](const Peer* a, const Peer* b) { return a->id.node_addr() < b->id.node_addr(); });
+void Node::peer_list_add(const NodeAddr& a) {
+  Peer* p = link_.find_peer(a);
+  if (!p) return;
+  auto it = std::lower_bound(peer_addrs_.begin(), peer_addrs_.end(), a);
+  const auto i = it - peer_addrs_.begin();
+  if (it != peer_addrs_.end() && *it == a) {  // the same peer again (a new link object)
+    peer_list_[static_cast<size_t>(i)] = p;
+    return;
+  }
+  peer_addrs_.insert(it, a);
+  peer_list_.insert(peer_list_.begin() + i, p);
+}
+
+void Node::peer_list_remove(const NodeAddr& a) {
+  auto it = std::lower_bound(peer_addrs_.begin(), peer_addrs_.end(), a);
+  if (it == peer_addrs_.end() || !(*it == a)) return;
+  peer_list_.erase(peer_list_.begin() + (it - peer_addrs_.begin()));
+  peer_addrs_.erase(it);
 }
 
 namespace {
@@ -159,10 +172,9 @@ bool Node::peer_may_reach(size_t i, const RouteDest& dest) const {
 }
 
 size_t Node::find_peer(const NodeAddr& addr) const {
-  auto it = std::lower_bound(peer_list_.begin(), peer_list_.end(), addr,
-                             [](const Peer* p, const NodeAddr& a) { return p->id.node_addr() < a; });
-  if (it == peer_list_.end() || !((*it)->id.node_addr() == addr)) return kNoPeer;
-  return static_cast<size_t>(it - peer_list_.begin());
+  auto it = std::lower_bound(peer_addrs_.begin(), peer_addrs_.end(), addr);
+  if (it == peer_addrs_.end() || !(*it == addr)) return kNoPeer;
+  return static_cast<size_t>(it - peer_addrs_.begin());
 }
 
 uint16_t Node::link_mtu(size_t i) const {
@@ -172,8 +184,8 @@ uint16_t Node::link_mtu(size_t i) const {
 }
 
 void Node::on_peer_up(const Peer& p, uint64_t now) {
-  rebuild_peer_list();
   const NodeAddr a = p.id.node_addr();
+  peer_list_add(a);
   ids_.register_identity(p.id, now);
   bloom_.on_peer_up(a);
   apply(tree_.on_peer_up(a, now), now);
@@ -181,7 +193,7 @@ void Node::on_peer_up(const Peer& p, uint64_t now) {
 }
 
 void Node::on_peer_down(const NodeAddr& a, uint64_t now) {
-  rebuild_peer_list();
+  peer_list_remove(a);
   bloom_.on_peer_down(a);
   apply(tree_.on_peer_down(a, peer_costs(), now, unix_s()), now);
   if (peer_down_) peer_down_(a, now);

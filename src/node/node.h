@@ -141,7 +141,10 @@ class Node : public LinkUpper, public PeerView {
  private:
   uint64_t unix_s() const { return io_.wall_ms() / 1000; }
   stp::PeerCosts peer_costs() const;
-  void rebuild_peer_list();
+  // peer_list_ kept sorted by insertion and removal at a binary-searched
+  // position (a full rebuild per peer made a hub's ramp quadratic).
+  void peer_list_add(const NodeAddr& a);
+  void peer_list_remove(const NodeAddr& a);
   void apply(const stp::TreeActions& a, uint64_t now_ms);
   void run_lookup_actions(uint64_t now_ms);
   void on_datagram(Peer& from, PacketBuf&& frame, bool ce, uint64_t now_ms);
@@ -164,7 +167,9 @@ class Node : public LinkUpper, public PeerView {
   routing::ErrorSignalLimiter err_limiter_;
   NodeCounters counters_;
   KernelDropMonitor kernel_drops_;
-  std::vector<Peer*> peer_list_;  // ascending NodeAddr; rebuilt on peer up/down
+  std::vector<Peer*> peer_list_;  // ascending NodeAddr; updated on peer up/down
+  std::vector<NodeAddr> peer_addrs_;  // peer_list_'s keys, same order (a departed
+                                      // peer's object is gone by on_peer_down)
   std::optional<uint64_t> mesh_size_;
   DeliverFn deliver_;
   SessionDeliverFn session_deliver_;
