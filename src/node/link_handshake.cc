@@ -228,13 +228,8 @@ bool LinkLayer::admit_msg1(TransportId tid, const TransportAddr& from, bool know
 
 void LinkLayer::on_msg1(TransportId tid, const TransportAddr& from, ByteSpan pkt, uint64_t now) {
   // Is the source an address we already hold a live link with?
-  Peer* known = nullptr;
-  for (auto& [a, p] : peers_)
-    if (p->tid == tid && p->addr == from) {
-      known = p.get();
-      break;
-    }
-  if (!admit_msg1(tid, from, known != nullptr, now)) return;
+  const bool known = has_link_at(tid, from);
+  if (!admit_msg1(tid, from, known, now)) return;
   if (!known && !io_.accepts_inbound(tid)) return counters_.drop(LinkDrop::kMsg1Refused);
 
   auto m = fmp::decode_msg1(pkt);
@@ -400,8 +395,7 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
         existing->current->keys = NoiseTransport(std::move(*keys));
         existing->current->our_index = our_idx;
         existing->current->their_index = m->sender_idx;
-        existing->tid = tid;  // our dial's path carries the surviving session
-        existing->addr = from;
+        set_path(*existing, tid, from);  // our dial's path carries the surviving session
         io_.link_authenticated(tid, from);
         register_index(tid, our_idx, existing);
         existing->outbound = true;
@@ -453,8 +447,7 @@ void LinkLayer::on_msg2(TransportId tid, const TransportAddr& from, ByteSpan pkt
       // The probed address answered with the peer's key: the link moves there.
       LOG_INFO("peer %s: link moved from %s to %s (connect)", display_name(p.id.node_addr()).c_str(),
                p.addr.str().c_str(), from.str().c_str());
-      p.tid = tid;
-      p.addr = from;
+      set_path(p, tid, from);
       io_.link_authenticated(tid, from);
     }
     rekey_by_index_.erase(it);
@@ -517,7 +510,10 @@ Peer& LinkLayer::promote_session(const PeerIdentity& id, bool outbound, Transpor
   // The spin-bit initiator is the side that dialled (reference active.rs).
   p->mmp.emplace(cfg_.mmp_mode, outbound, cfg_.mmp_owd_window, cfg_.mmp_log_interval_ms);
   Peer* raw = p.get();
-  peers_[id.node_addr()] = std::move(p);
+  auto& slot = peers_[id.node_addr()];
+  if (slot) drop_path(*slot);  // a restarted peer's old link object
+  ++path_refs_[PathKey{tid, addr}];
+  slot = std::move(p);
   register_index(tid, our_index, raw);
   io_.link_authenticated(tid, addr);
   retries_.erase(id.node_addr());
@@ -546,6 +542,18 @@ void LinkLayer::cutover(Peer& p, uint64_t now) {
   LOG_DEBUG("peer %s: rekey cutover (K=%d)", display_name(p.id.node_addr()).c_str(), p.k_bit);
 }
 
+void LinkLayer::drop_path(const Peer& p) {
+  auto it = path_refs_.find(PathKey{p.tid, p.addr});
+  if (it != path_refs_.end() && --it->second == 0) path_refs_.erase(it);
+}
+
+void LinkLayer::set_path(Peer& p, TransportId tid, const TransportAddr& addr) {
+  drop_path(p);
+  p.tid = tid;
+  p.addr = addr;
+  ++path_refs_[PathKey{tid, addr}];
+}
+
 void LinkLayer::remove_peer(NodeAddr a, uint64_t now, bool schedule_reconnect) {
   auto it = peers_.find(a);
   if (it == peers_.end()) return;
@@ -565,6 +573,7 @@ void LinkLayer::remove_peer(NodeAddr a, uint64_t now, bool schedule_reconnect) {
   for (auto ri = rekey_by_index_.begin(); ri != rekey_by_index_.end();)
     ri = ri->second == &p ? rekey_by_index_.erase(ri) : std::next(ri);
   LOG_INFO("peer %s down", display_name(a).c_str());
+  drop_path(p);
   peers_.erase(it);
   if (upper_) upper_->on_peer_down(a, now);
   if (schedule_reconnect) note_link_dead(a, now);

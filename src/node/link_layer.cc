@@ -158,8 +158,7 @@ void LinkLayer::deliver(Peer& p, TransportId tid, const TransportAddr& from, Pac
   if (p.tid != tid || !(p.addr == from)) {  // roaming: the address follows the crypto
     LOG_INFO("peer %s moved from %s to %s", display_name(p.id.node_addr()).c_str(),
              p.addr.str().c_str(), from.str().c_str());
-    p.tid = tid;
-    p.addr = from;
+    set_path(p, tid, from);
     io_.link_authenticated(tid, from);
   }
   p.last_recv_ms = now;

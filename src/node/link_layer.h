@@ -163,6 +163,11 @@ class LinkLayer {
 
   // ---- queries ----
   Peer* find_peer(const NodeAddr& a);
+  // Whether a live link runs over (tid, addr): what a msg1 from there is
+  // admitted as (established or stranger).
+  [[nodiscard]] bool has_link_at(TransportId tid, const TransportAddr& addr) const {
+    return path_refs_.count(PathKey{tid, addr}) != 0;
+  }
   [[nodiscard]] size_t peer_count() const { return peers_.size(); }
   [[nodiscard]] size_t pending_count() const { return legs_.size(); }
   template <class F>
@@ -263,6 +268,22 @@ class LinkLayer {
   [[nodiscard]] bool stranger_holds_slot() const;
 
   std::unordered_map<NodeAddr, std::unique_ptr<Peer>, NodeAddrHash> peers_;
+  // How many live links run over each (transport, remote address): a msg1's
+  // source is checked against it before any other work, in O(1) however many
+  // peers a hub holds. Kept by set_path() and remove_peer().
+  struct PathKey {
+    TransportId tid;
+    TransportAddr addr;
+    bool operator==(const PathKey&) const = default;
+  };
+  struct PathKeyHash {
+    size_t operator()(const PathKey& k) const noexcept {
+      return k.addr.hash() ^ (static_cast<size_t>(k.tid) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  std::unordered_map<PathKey, uint32_t, PathKeyHash> path_refs_;
+  void set_path(Peer& p, TransportId tid, const TransportAddr& addr);  // p's (tid, addr) moves
+  void drop_path(const Peer& p);
   std::unordered_map<uint64_t, IndexEntry> by_index_;  // (tid, our_index) -> peer
   std::unordered_map<uint64_t, std::unique_ptr<HandshakeLeg>> legs_;  // (tid, our_index)
   std::unordered_map<uint64_t, Peer*> rekey_by_index_;  // (tid, rekey our_index) -> peer

@@ -331,10 +331,15 @@ TEST(LinkLayer, RoamingFollowsAuthenticatedFrames) {
   net.connect(a, b);
   net.run_for(100);
   // A's address changes (NAT rebinding): B learns it from A's next frame.
+  const TransportAddr before = b.link->find_peer(a.id.node_addr())->addr;
   a.addr = TransportAddr::synthetic(77);
   ASSERT_TRUE(a.send_seq(b.id.node_addr(), 1));
   net.run_for(20);
   EXPECT_EQ(b.link->find_peer(a.id.node_addr())->addr, TransportAddr::synthetic(77));
+  // The source index behind msg1 admission follows the move.
+  const TransportId tid = b.link->find_peer(a.id.node_addr())->tid;
+  EXPECT_TRUE(b.link->has_link_at(tid, TransportAddr::synthetic(77)));
+  EXPECT_FALSE(b.link->has_link_at(tid, before));
   ASSERT_TRUE(b.send_seq(a.id.node_addr(), 2));
   net.run_for(20);
   ASSERT_EQ(a.received.size(), 1u);
@@ -346,6 +351,10 @@ TEST(LinkLayer, RoamingFollowsAuthenticatedFrames) {
   store_u32le(junk.data() + 4, b.link->find_peer(a.id.node_addr())->current->our_index);
   b.link->on_packet(1, TransportAddr::synthetic(99), std::move(junk), net.now);
   EXPECT_EQ(b.link->find_peer(a.id.node_addr())->addr, TransportAddr::synthetic(77));
+  EXPECT_FALSE(b.link->has_link_at(tid, TransportAddr::synthetic(99)));
+  // Gone with the link.
+  ASSERT_TRUE(b.link->disconnect(a.id.node_addr(), fmp::DisconnectReason::kShutdown, net.now));
+  EXPECT_FALSE(b.link->has_link_at(tid, TransportAddr::synthetic(77)));
 }
 
 TEST(LinkLayer, ReplayedAndForgedFramesDoNotMoveTheWindow) {
