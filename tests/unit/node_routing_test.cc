@@ -1,6 +1,11 @@
 // The integrated node (link + tree + bloom + lookup + forwarding) in the
 // in-process simulator: convergence, discovery and multi-hop delivery.
+#include <cstdio>
+#include <functional>
+#include <string>
+
 #include "sim/sim_net.h"
+#include "proto/lookup/wire.h"
 #include "test_util.h"
 
 namespace fips {
@@ -125,6 +130,89 @@ TEST(NodeRouting, RingReconvergesWhenTheRootLeaves) {
     return true;
   };
   ASSERT_TRUE(net.run_until(all_agree, 120'000)) << "no reconvergence after the root died";
+}
+
+// Issue 15 attack 5, end to end: one authenticated peer F floods the hub T
+// with LookupRequests for random targets (16,600/s, as the probe that found
+// the attack), then X looks up a node behind T. Returns the lookup's time in
+// ms (UINT64_MAX if it never completed) and T's share refusals.
+struct FloodRun {
+  uint64_t quiet_ms = 0, flood_ms = 0, sent = 0, refused = 0;
+};
+FloodRun lookup_during_flood(size_t min_share) {
+  SimOptions o = opts(9);
+  o.node.lookup.recent_min_share = min_share;
+  SimNet net(o);
+  for (int i = 0; i < 5; ++i) net.add_node();
+  const size_t t = 0, f = 1, x = 2, y1 = 3, y2 = 4;
+  for (size_t leaf : {f, x, y1, y2}) net.connect(t, leaf);
+  FloodRun run;
+  if (!net.run_until([&] { return converged(net); }, 30'000)) return run;
+  net.run_for(3'000);  // bloom filters settle
+  Node& xn = net.node(x);
+  std::optional<lookup::LookupEvent> found;
+  xn.set_lookup_done([&](const lookup::LookupEvent& e) { found = e; });
+  auto timed_lookup = [&](size_t target, const std::function<void()>& each_ms) -> uint64_t {
+    found.reset();
+    const uint64_t start = net.now();
+    if (xn.start_lookup(net.node(target).identity().as_peer(), start).outcome != lookup::InitiateOutcome::kSent)
+      return UINT64_MAX;
+    for (int ms = 0; ms < 5'000 && !found; ++ms) {
+      each_ms();
+      net.run_for(1);
+    }
+    return found && found->kind == lookup::LookupEvent::Kind::kFound ? net.now() - start : UINT64_MAX;
+  };
+  run.quiet_ms = timed_lookup(y1, [] {});
+
+  // F's flood: 17 requests per simulated millisecond, each a random target.
+  Node& fn = net.node(f);
+  Peer* to_t = fn.link().find_peer(net.node(t).identity().node_addr());
+  if (!to_t) return run;
+  uint64_t seq = 0;
+  std::vector<uint8_t> buf(lookup::lookup_request_wire_size(fn.tree().my_coords().size()));
+  auto flood_ms = [&] {
+    for (int k = 0; k < 17; ++k) {
+      lookup::LookupRequest r;
+      r.request_id = 0x5EED000000000000ULL + ++seq;
+      for (size_t b = 0; b < r.target.bytes.size(); ++b)
+        r.target.bytes[b] = static_cast<uint8_t>((seq * 131 + b * 7919) >> (b % 3));
+      r.origin = fn.identity().node_addr();
+      r.origin_coords = fn.tree().my_coords();
+      Writer w{MutByteSpan(buf.data(), buf.size())};
+      if (!lookup::encode_lookup_request(w, r).ok()) return;
+      run.sent += fn.link().send_message_bytes(*to_t, ByteSpan(buf.data(), w.pos()), net.now()) ? 1 : 0;
+    }
+  };
+  for (int ms = 0; ms < 1'000; ++ms) {  // a second of flood first: T's table is full
+    flood_ms();
+    net.run_for(1);
+  }
+  run.flood_ms = timed_lookup(y2, flood_ms);
+  run.refused = net.node(t).lookups().extra_counters().req_peer_share_exceeded;
+  return run;
+}
+
+TEST(NodeRouting, LookupThroughAHubIsAsFastDuringAnotherPeersLookupFlood) {
+  const FloodRun fair = lookup_during_flood(lookup::LookupParams{}.recent_min_share);
+  std::printf("fair shares: lookup through T %llu ms quiet, %llu ms during %llu flood requests (%llu refused)\n",
+              static_cast<unsigned long long>(fair.quiet_ms), static_cast<unsigned long long>(fair.flood_ms),
+              static_cast<unsigned long long>(fair.sent), static_cast<unsigned long long>(fair.refused));
+  ASSERT_NE(fair.quiet_ms, UINT64_MAX);
+  EXPECT_GT(fair.sent, 16'000u);
+  EXPECT_GT(fair.refused, 1'000u);  // F was held to its share
+  // As fast as without the flood (same two hops; 1 ms of slack for the
+  // flood loop's 1 ms steps).
+  EXPECT_LE(fair.flood_ms, fair.quiet_ms + 1);
+
+  // The control: with one shared table (a share as large as the table, as
+  // the reference) the same flood keeps X's lookup out.
+  const FloodRun shared = lookup_during_flood(SIZE_MAX / 2);
+  std::printf("one shared table: %llu ms quiet, %s during the flood\n",
+              static_cast<unsigned long long>(shared.quiet_ms),
+              shared.flood_ms == UINT64_MAX ? "never found" : std::to_string(shared.flood_ms).c_str());
+  EXPECT_EQ(shared.refused, 0u);
+  EXPECT_TRUE(shared.flood_ms == UINT64_MAX || shared.flood_ms > fair.flood_ms);
 }
 
 }  // namespace
