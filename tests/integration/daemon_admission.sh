@@ -39,7 +39,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 ms_now() { date +%s%3N; }
 # linked A B: A lists B as a peer and B lists A.
-lists() { ctl "$1" show peers 2>/dev/null | grep -q "$(npub "$2")"; }
+# (Output captured first: under pipefail, grep -q leaving early would give
+# fipsctl a SIGPIPE on a long reply and fail the pipeline.)
+lists() { local out; out=$(ctl "$1" show peers 2>/dev/null) && grep -q "$(npub "$2")" <<<"$out"; }
 linked() { lists "$1" "$2" && lists "$2" "$1"; }
 metric() { ctl t stats metrics | json "d['link']['$1']"; }
 

@@ -144,7 +144,7 @@ YAML
   ip netns exec "$NS" "$FIPS" -c "$WORK/$n/fips.yaml" >"$WORK/$n/log" 2>&1 &
   PIDS+=($!)
 done
-installed_lists() { member timeout 5 /usr/bin/fipsctl show peers | grep -q "$1"; }
+installed_lists() { local out; out=$(member timeout 5 /usr/bin/fipsctl show peers) && grep -q "$1" <<<"$out"; }
 denied_counted() { [ "$(member timeout 5 /usr/bin/fipsctl stats metrics | json 'd["link"]["acl_denied"]')" -ge 1 ]; }
 wait_until 15 installed_lists "$(npub f)" || fail "the installed daemon did not link to F: $(cat "$WORK/daemon.log")"
 wait_until 15 denied_counted || fail "no ACL refusal counted: $(member /usr/bin/fipsctl stats metrics)"
