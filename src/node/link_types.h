@@ -70,9 +70,9 @@ struct LinkCounters {
   // its slot at max_peers (ours, issue 15).
   uint64_t strangers_evicted = 0;
   // Ours (issue 15): at max_peers a stranger newcomer takes the slot of a
-  // stranger that never sent a frame after our msg2 (unproven), or, at most
-  // one per second, of one that carried only link upkeep for
-  // stranger_idle_ms (idle).
+  // stranger that never sent a frame after our msg2 (unproven), or, rate
+  // bounded (LinkConfig::idle_evict_burst/rate: 2, then 1/s), of one that
+  // carried only link upkeep for stranger_idle_ms (idle).
   uint64_t unproven_strangers_evicted = 0, idle_strangers_evicted = 0;
   // Link MMP reports that decoded (malformed ones: kMalformedMessage).
   uint64_t mmp_sender_reports_received = 0, mmp_receiver_reports_received = 0;
